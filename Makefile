@@ -1,0 +1,47 @@
+# EducateNext API. `make run` serves, `make test` tests; both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := wsgi
+
+.PHONY: install run test lint format migrate migrate-status openapi openapi-check clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+run: install
+	$(BIN)/python scripts/devstack.py run
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: install
+	$(BIN)/python scripts/devstack.py flask migrate up $(if $(DRY_RUN),--dry-run,)
+
+migrate-status: install
+	$(BIN)/python scripts/devstack.py flask migrate status
+
+openapi: install
+	EDUCATENEXT_ENV=testing $(BIN)/flask openapi write --format=json docs/openapi.json
+	@echo "wrote docs/openapi.json"
+
+openapi-check: install
+	EDUCATENEXT_ENV=testing $(BIN)/flask openapi print --format=json | diff -u docs/openapi.json - && echo "docs/openapi.json is current"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* htmlcov

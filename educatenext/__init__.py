@@ -1,0 +1,111 @@
+"""EducateNext API: the application factory."""
+
+import logging
+import re
+
+from flask import Flask, send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+
+from educatenext import errors, guards, requestlog
+from educatenext.config import load_config
+from educatenext.extensions import api, cache, limiter, mongo
+from educatenext.migrate import migrate_cli
+
+log = logging.getLogger(__name__)
+
+API_TITLE = "EducateNext API"
+API_VERSION = "v1"
+
+# Resource blueprints, registered in this order under /api/v1 (health stays at the root).
+RESOURCE_BLUEPRINTS = ()
+
+# /api/<path> is an alias of /api/v1/<path>; /api/v<N>/ and the docs page are left alone.
+UNVERSIONED_API = re.compile(r"^/api/(?!v\d+(/|$)|docs(/|$))")
+
+
+class VersionAliasMiddleware:
+    """Rewrite /api/<path> to /api/v1/<path> before routing, so both behave identically."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        """Rewrite PATH_INFO for unversioned API paths."""
+        path = environ.get("PATH_INFO", "")
+        if UNVERSIONED_API.match(path):
+            environ["PATH_INFO"] = "/api/v1/" + path[len("/api/") :]
+        return self.wsgi_app(environ, start_response)
+
+
+def create_app(config=None):
+    """Build the Flask app from a Config object or a mapping of overrides."""
+    settings = load_config(config)
+    settings.validate()
+    app = Flask(__name__)
+    app.config.from_object(settings)
+    app.config["CONFIG_OBJECT"] = settings
+    _configure_libraries(app)
+
+    requestlog.configure_logging(app.config["LOG_LEVEL"])
+    errors.init_app(app)
+    requestlog.init_app(app)
+    guards.init_app(app)
+    mongo.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    _register_blueprints(app)
+    app.cli.add_command(migrate_cli)
+    app.wsgi_app = VersionAliasMiddleware(app.wsgi_app)
+    return app
+
+
+def warn_if_degraded(app):
+    """Say loudly, when serving, that running without Redis disables caching and shared limits."""
+    if not app.config["REDIS_URL"]:
+        log.warning(
+            "REDIS_URL is not set: response caching is OFF and rate limits are counted "
+            "per process in memory. Do not run like this in production."
+        )
+
+
+def _configure_libraries(app):
+    """Translate our settings into the keys flask-smorest, Flask-Caching and Flask-Limiter read."""
+    config = app.config
+    redis_url = config["REDIS_URL"]
+    timeout = config["REDIS_SOCKET_TIMEOUT"]
+    # Short timeouts and no retry storms: a Redis outage must not stall requests.
+    redis_options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="v1/openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs" if config["DOCS_ENABLED"] else None,
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+        CACHE_TYPE="RedisCache" if redis_url else "NullCache",
+        CACHE_REDIS_URL=redis_url,
+        CACHE_OPTIONS=redis_options,
+        CACHE_NO_NULL_WARNING=True,
+        RATELIMIT_STORAGE_URI=redis_url or "memory://",
+        RATELIMIT_STORAGE_OPTIONS=redis_options if redis_url else {},
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=False,
+    )
+
+
+def _register_blueprints(app):
+    """Health at the root, resources under /api/v1, local Swagger UI assets."""
+    from educatenext.health.routes import blp as health_blp
+
+    api.register_blueprint(health_blp)
+    for blueprint in RESOURCE_BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")
+    if app.config["DOCS_ENABLED"]:
+
+        @app.route("/api/docs/assets/<path:filename>")
+        def swagger_assets(filename):
+            """Swagger UI's own files, served locally (the docs must work offline)."""
+            return send_from_directory(swagger_ui_path, filename, max_age=3600)

@@ -1,0 +1,155 @@
+"""Environment-driven configuration (12-factor) with safe production defaults."""
+
+import os
+
+# Recognisably insecure on purpose: production refuses to start with it.
+DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789abcdef"  # noqa: S105
+
+
+def env_str(name, default=None):
+    """Read a string variable; empty means unset."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def env_int(name, default):
+    """Read an integer variable, failing loudly on garbage."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be an integer, got {value!r}") from None
+
+
+def env_float(name, default):
+    """Read a float variable, failing loudly on garbage."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, got {value!r}") from None
+
+
+def env_bool(name, default):
+    """Read a boolean variable (1/true/yes/on)."""
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name, default):
+    """Read a comma-separated list."""
+    value = env_str(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Config:
+    """Development defaults; every value can be overridden from the environment."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self):
+        self.SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET)
+        self.JWT_SECRET = env_str("JWT_SECRET", self.SECRET_KEY)
+        self.DEBUG = env_bool("FLASK_DEBUG", self.DEBUG)
+
+        # MongoDB: timeouts stay well under gunicorn's 30 s worker timeout so a dead
+        # database answers 503 instead of a killed worker and an nginx 502.
+        self.MONGO_URI = env_str("MONGO_URI", "mongodb://127.0.0.1:27017/educatenext")
+        self.MONGO_DB_NAME = env_str("MONGO_DB_NAME", None)
+        self.MONGO_MAX_POOL_SIZE = env_int("MONGO_MAX_POOL_SIZE", 10)
+        self.MONGO_MIN_POOL_SIZE = env_int("MONGO_MIN_POOL_SIZE", 1)
+        self.MONGO_MAX_IDLE_TIME_MS = env_int("MONGO_MAX_IDLE_TIME_MS", 30000)
+        self.MONGO_SERVER_SELECTION_TIMEOUT_MS = env_int("MONGO_SERVER_SELECTION_TIMEOUT_MS", 3000)
+        self.MONGO_CONNECT_TIMEOUT_MS = env_int("MONGO_CONNECT_TIMEOUT_MS", 3000)
+        self.MONGO_SOCKET_TIMEOUT_MS = env_int("MONGO_SOCKET_TIMEOUT_MS", 10000)
+        self.MONGO_WAIT_QUEUE_TIMEOUT_MS = env_int("MONGO_WAIT_QUEUE_TIMEOUT_MS", 3000)
+        # Upper bound for every operation (client-side timeout, sent as maxTimeMS).
+        self.MONGO_OPERATION_TIMEOUT_MS = env_int("MONGO_OPERATION_TIMEOUT_MS", 5000)
+
+        # Redis: unset in development means "no cache, in-process limiter" (loudly).
+        self.REDIS_URL = env_str("REDIS_URL", None)
+        self.REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.3)
+        self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
+        self.RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")
+        # Prefixes keep several deployments (or test runs) apart on one Redis.
+        self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "en:cache:")
+        self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "en:rl")
+
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.PAGINATION_DEFAULT_LIMIT = env_int("PAGINATION_DEFAULT_LIMIT", 20)
+        self.PAGINATION_MAX_LIMIT = env_int("PAGINATION_MAX_LIMIT", 100)
+        self.READY_TIMEOUT_SECONDS = env_float("READY_TIMEOUT_SECONDS", 1.0)
+        self.RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
+        self.DOCS_ENABLED = env_bool("DOCS_ENABLED", True)
+        self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+        self.MIGRATIONS_DIR = env_str(
+            "MIGRATIONS_DIR",
+            os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+        )
+
+    def validate(self):
+        """Hook for refusing unsafe settings; development accepts anything."""
+
+
+class TestingConfig(Config):
+    """Settings for the test suite."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self):
+        super().__init__()
+        self.MONGO_SERVER_SELECTION_TIMEOUT_MS = 1000
+        self.MONGO_CONNECT_TIMEOUT_MS = 1000
+
+
+class ProductionConfig(Config):
+    """Production: same variables, but insecure values are refused at start-up."""
+
+    ENV_NAME = "production"
+
+    def __init__(self):
+        super().__init__()
+        self.DOCS_ENABLED = env_bool("DOCS_ENABLED", False)
+
+    def validate(self):
+        """Refuse default or short secrets, debug mode and a per-process limiter."""
+        problems = []
+        for name in ("SECRET_KEY", "JWT_SECRET"):
+            value = getattr(self, name)
+            if value == DEV_SECRET or len(value.encode()) < 32:
+                problems.append(f"{name} must be set to a random value of at least 32 bytes")
+        if self.DEBUG:
+            problems.append("debug mode must be off")
+        if not self.REDIS_URL:
+            problems.append(
+                "REDIS_URL is required (an in-memory limiter counts per worker and is useless)"
+            )
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {cls.ENV_NAME: cls for cls in (Config, TestingConfig, ProductionConfig)}
+
+
+def load_config(config=None):
+    """Build the configuration object: a Config instance, or EDUCATENEXT_ENV plus overrides."""
+    if isinstance(config, Config):
+        return config
+    name = env_str("EDUCATENEXT_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"EDUCATENEXT_ENV must be one of {sorted(CONFIGS)}, got {name!r}")
+    loaded = CONFIGS[name]()
+    for key, value in (config or {}).items():
+        setattr(loaded, key, value)
+    return loaded

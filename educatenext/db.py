@@ -1,0 +1,83 @@
+"""pymongo as a Flask extension: one lazily created client per process (and per app)."""
+
+import os
+import threading
+
+from flask import current_app
+from pymongo import MongoClient
+from pymongo.uri_parser import parse_uri
+
+
+class MongoState:
+    """Per-app options and the process's client, created on first use."""
+
+    def __init__(self, options, db_name):
+        self.options = options
+        self.db_name = db_name
+        self.client = None
+        self.pid = None
+        self.lock = threading.Lock()
+
+    def get_client(self):
+        """The client for this process; a forked child builds its own (pymongo is not fork-safe)."""
+        if self.client is None or self.pid != os.getpid():
+            with self.lock:
+                if self.client is None or self.pid != os.getpid():
+                    self.client = MongoClient(**self.options)
+                    self.pid = os.getpid()
+        return self.client
+
+    def close(self):
+        """Close this process's client."""
+        if self.client is not None and self.pid == os.getpid():
+            self.client.close()
+        self.client = None
+        self.pid = None
+
+
+class Mongo:
+    """Unbound extension; `mongo.db` is the current app's database."""
+
+    def init_app(self, app):
+        """Read pool and timeout options; no connection is opened here."""
+        config = app.config
+        uri = config["MONGO_URI"]
+        db_name = config.get("MONGO_DB_NAME") or parse_uri(uri)["database"] or "educatenext"
+        options = {
+            "host": uri,
+            "maxPoolSize": config["MONGO_MAX_POOL_SIZE"],
+            "minPoolSize": config["MONGO_MIN_POOL_SIZE"],
+            "maxIdleTimeMS": config["MONGO_MAX_IDLE_TIME_MS"],
+            "serverSelectionTimeoutMS": config["MONGO_SERVER_SELECTION_TIMEOUT_MS"],
+            "connectTimeoutMS": config["MONGO_CONNECT_TIMEOUT_MS"],
+            "socketTimeoutMS": config["MONGO_SOCKET_TIMEOUT_MS"],
+            "waitQueueTimeoutMS": config["MONGO_WAIT_QUEUE_TIMEOUT_MS"],
+            # Client-side operation timeout: pymongo sends the remaining budget as maxTimeMS.
+            "timeoutMS": config["MONGO_OPERATION_TIMEOUT_MS"],
+            "w": "majority",
+            "retryWrites": True,
+            "retryReads": True,
+            "tz_aware": True,
+            "appname": "educatenext",
+        }
+        app.extensions["mongo"] = MongoState(options, db_name)
+
+    @property
+    def state(self):
+        """The current app's state."""
+        return current_app.extensions["mongo"]
+
+    @property
+    def client(self):
+        """The current app's client in this process."""
+        return self.state.get_client()
+
+    @property
+    def db(self):
+        """The application database."""
+        state = self.state
+        return state.get_client()[state.db_name]
+
+    def close(self):
+        """Close the current app's client (tests and CLI commands)."""
+        self.state.close()

@@ -1,0 +1,64 @@
+"""Unbound extension objects; create_app binds them. Customisation of libraries lives here."""
+
+import flask_smorest
+from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from marshmallow import EXCLUDE, RAISE, Schema
+from webargs.flaskparser import FlaskParser
+
+from educatenext.db import Mongo
+from educatenext.errors import validation_error
+from educatenext.schemas_common import ErrorSchema
+
+
+class Parser(FlaskParser):
+    """webargs parser that reports validation failures as our 400 envelope, not 422."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        """Raise the envelope's validation error with per-field details."""
+        raise validation_error(error.messages)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every resource blueprint parses arguments with our parser."""
+
+    ARGUMENTS_PARSER = Parser()
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest Api documenting our error envelope; errors go through errors.handle_error."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        """The app registers the one error handler itself (errors.init_app)."""
+
+
+class StrictSchema(Schema):
+    """Request schemas reject unknown fields (no mass assignment)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class QuerySchema(Schema):
+    """Query-string schemas reject unknown parameters too; subclasses may relax."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ResponseSchema(Schema):
+    """Response schemas drop anything not declared (never leak stored fields)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+api = Api()
+cache = Cache()
+limiter = Limiter(key_func=get_remote_address)
+mongo = Mongo()

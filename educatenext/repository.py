@@ -1,0 +1,140 @@
+"""The repository base: the only code that touches pymongo, always scoped to a tenant."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ReturnDocument
+
+from educatenext.extensions import mongo
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    """Which institution's documents a repository may see; platform access is explicit."""
+
+    institution_id: ObjectId | None
+    platform: bool = False
+
+    @classmethod
+    def of(cls, institution_id):
+        """Scope to one institution."""
+        if not isinstance(institution_id, ObjectId):
+            raise TypeError("a tenant scope needs an institution ObjectId")
+        return cls(institution_id)
+
+    @classmethod
+    def platform_wide(cls):
+        """Every institution: only for super-admin paths that say so."""
+        return cls(None, platform=True)
+
+
+def parse_object_id(value):
+    """Return an ObjectId, or None when the value is not one (callers answer 404)."""
+    if isinstance(value, ObjectId):
+        return value
+    try:
+        return ObjectId(str(value))
+    except (InvalidId, TypeError):
+        return None
+
+
+def utcnow():
+    """Timezone-aware now, truncated to MongoDB's millisecond precision."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class TenantRepository:
+    """CRUD helpers that inject institutionId into every filter, insert and pipeline."""
+
+    collection_name = None
+    tenant_field = "institutionId"
+
+    def __init__(self, scope, session=None):
+        if not isinstance(scope, TenantScope):
+            raise TypeError(f"{type(self).__name__} needs a TenantScope")
+        self.scope = scope
+        self.session = session
+
+    @property
+    def collection(self):
+        """The pymongo collection behind this repository."""
+        return mongo.db[self.collection_name]
+
+    def scoped(self, filter_=None):
+        """Merge the tenant condition into a filter, refusing a conflicting one."""
+        query = dict(filter_ or {})
+        if self.scope.platform:
+            return query
+        if self.tenant_field in query and query[self.tenant_field] != self.scope.institution_id:
+            raise PermissionError("filter names another institution")
+        query[self.tenant_field] = self.scope.institution_id
+        return query
+
+    def find(self, filter_=None, *, sort=None, skip=0, limit=0, projection=None):
+        """Documents matching the filter in this tenant."""
+        cursor = self.collection.find(
+            self.scoped(filter_), projection, session=self.session, skip=skip, limit=limit
+        )
+        if sort:
+            cursor = cursor.sort(sort)
+        return list(cursor)
+
+    def find_one(self, filter_=None, projection=None):
+        """One document in this tenant, or None."""
+        return self.collection.find_one(self.scoped(filter_), projection, session=self.session)
+
+    def get(self, document_id, projection=None):
+        """One document by id in this tenant, or None (also for malformed ids)."""
+        object_id = parse_object_id(document_id)
+        if object_id is None:
+            return None
+        return self.find_one({"_id": object_id}, projection)
+
+    def count(self, filter_=None):
+        """How many documents match in this tenant."""
+        return self.collection.count_documents(self.scoped(filter_), session=self.session)
+
+    def page(self, filter_=None, *, sort=None, page=1, limit=20, projection=None):
+        """One page of results plus the total count."""
+        items = self.find(
+            filter_, sort=sort, skip=(page - 1) * limit, limit=limit, projection=projection
+        )
+        return items, self.count(filter_)
+
+    def insert(self, document):
+        """Insert a document stamped with this tenant and timestamps; returns it with _id."""
+        document = dict(document)
+        if not self.scope.platform:
+            document[self.tenant_field] = self.scope.institution_id
+        elif self.tenant_field not in document:
+            raise ValueError("platform-wide inserts must name the institution")
+        now = utcnow()
+        document.setdefault("createdAt", now)
+        document.setdefault("updatedAt", now)
+        result = self.collection.insert_one(document, session=self.session)
+        document["_id"] = result.inserted_id
+        return document
+
+    def update(self, document_id, changes, *, extra_filter=None):
+        """Apply $set changes to one document in this tenant; returns the new document."""
+        object_id = parse_object_id(document_id)
+        if object_id is None:
+            return None
+        changes = {key: value for key, value in changes.items() if key != self.tenant_field}
+        changes["updatedAt"] = utcnow()
+        return self.collection.find_one_and_update(
+            self.scoped({"_id": object_id, **(extra_filter or {})}),
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+            session=self.session,
+        )
+
+    def aggregate(self, pipeline):
+        """Run a pipeline whose first stage restricts it to this tenant."""
+        stages = list(pipeline)
+        if not self.scope.platform:
+            stages.insert(0, {"$match": {self.tenant_field: self.scope.institution_id}})
+        return list(self.collection.aggregate(stages, session=self.session))

@@ -1,0 +1,84 @@
+"""Request ids and structured JSON logging: one line per request, never bodies or secrets."""
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from flask import g, has_request_context, request
+
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+access_log = logging.getLogger("educatenext.access")
+
+
+class JSONFormatter(logging.Formatter):
+    """Render each record as one JSON object, with the request id when there is one."""
+
+    def format(self, record):
+        """Build the JSON line."""
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if has_request_context():
+            line["requestId"] = g.get("request_id")
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+class JSONStdoutHandler(logging.StreamHandler):
+    """Our stdout handler; a marker class so re-configuring replaces only ours."""
+
+
+def configure_logging(level):
+    """Send every log record to stdout as JSON, once per process whatever the app count."""
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, JSONStdoutHandler)]
+    handler = JSONStdoutHandler(sys.stdout)
+    handler.setFormatter(JSONFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def incoming_request_id():
+    """Accept the client's X-Request-ID when well formed, else generate one."""
+    candidate = request.headers.get("X-Request-ID", "")
+    if REQUEST_ID_PATTERN.match(candidate):
+        return candidate
+    return uuid.uuid4().hex
+
+
+def init_app(app):
+    """Attach request-id handling and the per-request access log line."""
+
+    @app.before_request
+    def start_request():
+        g.request_id = incoming_request_id()
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def finish_request(response):
+        request_id = g.get("request_id") or incoming_request_id()
+        response.headers["X-Request-ID"] = request_id
+        started = g.get("request_started")
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            "requestId": request_id,
+        }
+        identity = g.get("identity")
+        if identity is not None:
+            fields["userId"] = str(identity.user_id)
+            fields["institutionId"] = str(identity.institution_id or "")
+        access_log.info("request", extra={"fields": fields})
+        return response

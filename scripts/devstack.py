@@ -1,0 +1,119 @@
+"""Local stack for `make run` and the Flask CLI targets.
+
+    devstack.py run            embedded MongoDB/Redis where none is configured, migrate, serve
+    devstack.py flask ARGS...  run a Flask CLI command against MONGO_URI or the embedded server
+
+The embedded secantusdb listens on EMBEDDED_MONGO_PORT (27018) with data in var/mongo, so
+`make migrate` talks to the same database as a running `make run`. Ctrl-C (or SIGTERM)
+stops gunicorn and every server this script started.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.localservers import MongoServer, RedisServer, ensure_dir, redis_server_binary  # noqa: E402
+
+VAR = ensure_dir(ROOT / "var")
+BIN = Path(sys.executable).parent
+
+
+def say(message):
+    """Print a supervisor line that stands out from the JSON logs."""
+    print(f"==> {message}", flush=True)
+
+
+def ensure_mongo(env, started):
+    """Point MONGO_URI at the embedded server, starting it unless it already runs."""
+    if env.get("MONGO_URI"):
+        return
+    port = int(env.get("EMBEDDED_MONGO_PORT", "27018"))
+    mongo = MongoServer(ensure_dir(VAR / "mongo"), port=port, log_path=VAR / "secantus.log")
+    if mongo.ping():
+        say(f"using the embedded secantusdb already running on 127.0.0.1:{port}")
+    else:
+        say("MONGO_URI not set: starting the embedded MongoDB-protocol server (secantusdb)")
+        started.append(mongo.start(timeout=60))
+        say(f"secantusdb on 127.0.0.1:{port}, data in var/mongo, log var/secantus.log")
+    env["MONGO_URI"] = mongo.uri + "educatenext"
+
+
+def flask_command(args):
+    """Run one Flask CLI command against the configured or embedded database."""
+    env = dict(os.environ)
+    started = []
+    try:
+        ensure_mongo(env, started)
+        return subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=ROOT
+        ).returncode
+    finally:
+        for process in reversed(started):
+            process.stop()
+
+
+def serve():
+    """Bring the stack up, serve, tear down."""
+    env = dict(os.environ)
+    started = []
+    try:
+        ensure_mongo(env, started)
+        if not env.get("REDIS_URL"):
+            if redis_server_binary():
+                redis_server = RedisServer(log_path=VAR / "redis.log").start()
+                started.append(redis_server)
+                env["REDIS_URL"] = redis_server.url
+                say(f"REDIS_URL not set: started redis-server on 127.0.0.1:{redis_server.port}")
+            else:
+                say("!" * 70)
+                say("redis-server is not installed and REDIS_URL is not set:")
+                say("caching is OFF and the rate limiter counts in process memory.")
+                say("!" * 70)
+        flask = [str(BIN / "flask"), "--app", "wsgi"]
+        subprocess.run([*flask, "migrate", "up"], env=env, cwd=ROOT, check=True)
+        for hint in bootstrap_hints():
+            say(hint)
+        port = env.setdefault("PORT", "5000")
+        say(f"serving on http://127.0.0.1:{port}  (docs: /api/docs, Ctrl-C stops everything)")
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], env=env, cwd=ROOT
+        )
+        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            server.wait()
+        return server.returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for process in reversed(started):
+            say(f"stopping {process.name}")
+            process.stop()
+        time.sleep(0.1)
+
+
+def bootstrap_hints():
+    """How to make a fresh system usable (printed once the database is migrated)."""
+    return []
+
+
+def main(argv):
+    """Dispatch the sub-command."""
+    if argv[:1] == ["run"]:
+        return serve()
+    if argv[:1] == ["flask"] and len(argv) > 1:
+        return flask_command(argv[1:])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

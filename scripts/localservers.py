@@ -1,0 +1,168 @@
+"""Start throwaway MongoDB-protocol (secantusdb) and Redis servers on free loopback ports.
+
+Used by the test fixtures and by `make run` when MONGO_URI / REDIS_URL are not set.
+secantusdb is started as a separate process (`python -m secantus`), never imported.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import redis
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+
+def free_port():
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess(ABC):
+    """A child server process with a readiness probe and a clean stop."""
+
+    name = "server"
+
+    def __init__(self, port=None, log_path=None):
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.process = None
+        self._log_file = None
+
+    @abstractmethod
+    def command(self):
+        """The argv that starts the server."""
+
+    @abstractmethod
+    def ping(self):
+        """True once the server answers."""
+
+    def start(self, timeout=30.0):
+        """Start and wait until it answers; fail fast if the process dies."""
+        self._log_file = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in the terminal reaches only our supervisor
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
+            if self.ping():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout:.0f}s")
+
+    def stop(self, timeout=15.0):
+        """SIGTERM, then SIGKILL if it does not exit in time."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log_file not in (None, subprocess.DEVNULL):
+            self._log_file.close()
+        self._log_file = None
+
+    def kill(self):
+        """SIGKILL without ceremony (fault-injection tests)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class MongoServer(ServerProcess):
+    """secantusdb daemon speaking the MongoDB wire protocol."""
+
+    name = "secantusdb"
+
+    def __init__(self, storage_path, port=None, log_path=None):
+        super().__init__(port, log_path)
+        self.storage_path = str(storage_path)
+
+    @property
+    def uri(self):
+        """Connection string for pymongo."""
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def command(self):
+        """python -m secantus on loopback."""
+        return [
+            sys.executable, "-m", "secantus",
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--storage-path", self.storage_path, "--log-level", "WARNING",
+        ]  # fmt: skip
+
+    def ping(self):
+        """Answer to the ping command."""
+        client = MongoClient(self.uri, serverSelectionTimeoutMS=300, connectTimeoutMS=300)
+        try:
+            client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+        finally:
+            client.close()
+
+
+class RedisServer(ServerProcess):
+    """redis-server with no persistence, on loopback."""
+
+    name = "redis-server"
+
+    def __init__(self, port=None, log_path=None, extra_args=(), directory=None):
+        super().__init__(port, log_path)
+        self.extra_args = list(extra_args)
+        self.directory = directory
+
+    @property
+    def url(self):
+        """Connection URL for redis-py."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def command(self):
+        """redis-server without disk persistence."""
+        argv = [
+            redis_server_binary(), "--bind", "127.0.0.1", "--port", str(self.port),
+            "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+        ]  # fmt: skip
+        if self.directory:
+            argv += ["--dir", str(self.directory)]
+        return argv + self.extra_args
+
+    def ping(self):
+        """Answer to PING."""
+        client = redis.Redis(port=self.port, socket_timeout=0.3, socket_connect_timeout=0.3)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+
+def redis_server_binary():
+    """Path of redis-server, or None when it is not installed."""
+    return shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+    )
+
+
+def ensure_dir(path):
+    """mkdir -p, returning a Path."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,85 @@
+"""Fixtures: real servers per session (secantusdb, redis-server), a fresh database per test."""
+
+import os
+import uuid
+
+import pytest
+
+from educatenext import create_app
+from educatenext.config import TestingConfig
+from educatenext.extensions import mongo
+from educatenext.migrate import apply_pending
+from scripts.localservers import MongoServer, RedisServer, redis_server_binary
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory):
+    """MONGO_URI when given (run the suite against a real mongod), else a secantusdb daemon."""
+    if os.environ.get("MONGO_URI"):
+        yield os.environ["MONGO_URI"]
+        return
+    server = MongoServer(tmp_path_factory.mktemp("mongo")).start(timeout=60)
+    yield server.uri
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when given, else a redis-server of our own on a free port."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    if not redis_server_binary():
+        pytest.fail("redis-server is not installed; install it or set REDIS_URL")
+    server = RedisServer().start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def make_app(mongo_uri, redis_url):
+    """Build apps on a database of their own; migrations applied; dropped afterwards."""
+    created = []
+
+    def build(migrate=True, **overrides):
+        settings = TestingConfig()
+        unique = uuid.uuid4().hex[:12]
+        settings.MONGO_URI = mongo_uri
+        settings.MONGO_DB_NAME = f"educatenext_test_{unique}"
+        settings.REDIS_URL = redis_url
+        settings.CACHE_KEY_PREFIX = f"test:{unique}:cache:"
+        settings.RATELIMIT_KEY_PREFIX = f"test:{unique}:rl"
+        for key, value in overrides.items():
+            setattr(settings, key, value)
+        app = create_app(settings)
+        created.append(app)
+        if migrate:
+            with app.app_context():
+                apply_pending(mongo.db, app.config["MIGRATIONS_DIR"], echo=lambda *_: None)
+        return app
+
+    yield build
+    for app in created:
+        with app.app_context():
+            if app.config["MONGO_URI"] == mongo_uri:
+                mongo.client.drop_database(app.config["MONGO_DB_NAME"])
+            mongo.close()
+
+
+@pytest.fixture
+def app(make_app):
+    """The default test app."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """Test client of the default app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """The test app's database, for asserting what the API stored."""
+    with app.app_context():
+        yield mongo.db

@@ -1,0 +1,94 @@
+"""The repository base scopes every operation to one tenant (mongomock: no sockets)."""
+
+import mongomock
+import pytest
+from bson import ObjectId
+
+from educatenext.repository import TenantRepository, TenantScope, parse_object_id
+
+SCHOOL_A = ObjectId()
+SCHOOL_B = ObjectId()
+
+
+class NoteRepository(TenantRepository):
+    """A throwaway resource."""
+
+    collection_name = "notes"
+
+
+@pytest.fixture
+def notes(app, monkeypatch):
+    """Repositories for two schools over one mongomock database."""
+    database = mongomock.MongoClient(tz_aware=True).db
+    monkeypatch.setattr(NoteRepository, "collection", property(lambda self: database.notes))
+    with app.app_context():
+        yield NoteRepository(TenantScope.of(SCHOOL_A)), NoteRepository(TenantScope.of(SCHOOL_B))
+
+
+def test_scope_is_mandatory():
+    with pytest.raises(TypeError):
+        NoteRepository(SCHOOL_A)
+    with pytest.raises(TypeError):
+        TenantScope.of("not-an-object-id")
+
+
+def test_inserts_are_stamped_and_reads_are_scoped(notes):
+    school_a, school_b = notes
+    note = school_a.insert({"text": "a", "institutionId": SCHOOL_B})
+    assert note["institutionId"] == SCHOOL_A
+    assert note["createdAt"] == note["updatedAt"]
+    school_b.insert({"text": "b"})
+    assert [n["text"] for n in school_a.find()] == ["a"]
+    assert school_a.count() == 1
+    assert school_b.get(note["_id"]) is None
+    assert school_a.get(note["_id"])["text"] == "a"
+    assert school_a.get("not-an-id") is None
+
+
+def test_filters_cannot_name_another_tenant(notes):
+    school_a, _ = notes
+    with pytest.raises(PermissionError):
+        school_a.find({"institutionId": SCHOOL_B})
+    assert school_a.find({"institutionId": SCHOOL_A}) == []
+
+
+def test_updates_cannot_cross_tenants_or_move_documents(notes):
+    school_a, school_b = notes
+    note = school_a.insert({"text": "a"})
+    assert school_b.update(note["_id"], {"text": "stolen"}) is None
+    updated = school_a.update(note["_id"], {"text": "edited", "institutionId": SCHOOL_B})
+    assert updated["text"] == "edited"
+    assert updated["institutionId"] == SCHOOL_A
+    assert school_a.update("bad-id", {"text": "x"}) is None
+
+
+def test_paging_and_aggregation_are_scoped(notes):
+    school_a, school_b = notes
+    for number in range(5):
+        school_a.insert({"n": number})
+        school_b.insert({"n": number})
+    items, total = school_a.page(sort=[("n", -1)], page=2, limit=2)
+    assert [i["n"] for i in items] == [2, 1]
+    assert total == 5
+    grouped = school_a.aggregate([{"$group": {"_id": None, "sum": {"$sum": "$n"}}}])
+    assert grouped == [{"_id": None, "sum": 10}]
+
+
+def test_platform_scope_is_explicit_and_sees_all(notes):
+    school_a, school_b = notes
+    school_a.insert({"n": 1})
+    school_b.insert({"n": 2})
+    platform = NoteRepository(TenantScope.platform_wide())
+    assert platform.count() == 2
+    assert len(platform.aggregate([])) == 2
+    with pytest.raises(ValueError, match="must name the institution"):
+        platform.insert({"n": 3})
+    assert platform.insert({"n": 3, "institutionId": SCHOOL_A})["institutionId"] == SCHOOL_A
+
+
+def test_parse_object_id():
+    object_id = ObjectId()
+    assert parse_object_id(object_id) is object_id
+    assert parse_object_id(str(object_id)) == object_id
+    assert parse_object_id("zzz") is None
+    assert parse_object_id(None) is None

@@ -1,0 +1,77 @@
+"""A test-only blueprint that exercises the shared machinery (errors, pagination, limits)."""
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+from pymongo import IndexModel
+
+from educatenext.extensions import Blueprint, ResponseSchema, StrictSchema, limiter
+from educatenext.pagination import page_window, pagination_headers
+from educatenext.repository import TenantRepository, TenantScope
+from educatenext.schemas_common import PaginationQuerySchema
+
+blp = Blueprint("probe", __name__, url_prefix="/probe")
+TENANT = TenantScope.of(__import__("bson").ObjectId("64b000000000000000000001"))
+
+
+class WidgetRepository(TenantRepository):
+    """Widgets, a stand-in resource."""
+
+    collection_name = "widgets"
+    indexes = [
+        IndexModel([("institutionId", 1), ("code", 1)], name="widgets_code_unique", unique=True)
+    ]
+
+
+class WidgetCreateSchema(StrictSchema):
+    """Create payload."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    size = fields.Integer(validate=validate.Range(min=1, max=10))
+
+
+class WidgetSchema(ResponseSchema):
+    """Widget representation."""
+
+    code = fields.String()
+    size = fields.Integer()
+
+
+@blp.route("/widgets")
+class Widgets(MethodView):
+    """Widget collection."""
+
+    @blp.arguments(PaginationQuerySchema, location="query")
+    @blp.response(200, WidgetSchema(many=True))
+    def get(self, args):
+        """List widgets."""
+        page, limit = page_window(args)
+        items, total = WidgetRepository(TENANT).page(sort=[("code", 1)], page=page, limit=limit)
+        return items, 200, pagination_headers(total, page, limit)
+
+    @blp.arguments(WidgetCreateSchema)
+    @blp.response(201, WidgetSchema)
+    def post(self, payload):
+        """Create a widget."""
+        repository = WidgetRepository(TENANT)
+        repository.collection.create_indexes(WidgetRepository.indexes)
+        return repository.insert(payload)
+
+
+@blp.route("/boom")
+class Boom(MethodView):
+    """Always fails."""
+
+    def get(self):
+        """Raise an unexpected error carrying internals."""
+        raise RuntimeError("secret internals: password=hunter2")
+
+
+@blp.route("/limited")
+class Limited(MethodView):
+    """Tightly rate limited."""
+
+    decorators = [limiter.limit("2 per minute")]
+
+    def get(self):
+        """Answer until the limit is hit."""
+        return {"ok": True}
