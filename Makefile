@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format migrate migrate-status openapi openapi-check clean
+.PHONY: install run test lint format migrate migrate-status bootstrap openapi openapi-check clean
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ format: install
 
 migrate: install
 	$(BIN)/python scripts/devstack.py flask migrate up $(if $(DRY_RUN),--dry-run,)
+
+bootstrap: install
+	$(BIN)/python scripts/devstack.py flask bootstrap $(ARGS)
 
 migrate-status: install
 	$(BIN)/python scripts/devstack.py flask migrate status

@@ -7,6 +7,8 @@ from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from educatenext import errors, guards, requestlog
+from educatenext.auth import permissions
+from educatenext.bootstrap import bootstrap_command
 from educatenext.config import load_config
 from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.migrate import migrate_cli
@@ -16,8 +18,6 @@ log = logging.getLogger(__name__)
 API_TITLE = "EducateNext API"
 API_VERSION = "v1"
 
-# Resource blueprints, registered in this order under /api/v1 (health stays at the root).
-RESOURCE_BLUEPRINTS = ()
 
 # /api/<path> is an alias of /api/v1/<path>; /api/v<N>/ and the docs page are left alone.
 UNVERSIONED_API = re.compile(r"^/api/(?!v\d+(/|$)|docs(/|$))")
@@ -53,9 +53,20 @@ def create_app(config=None):
     mongo.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+    permissions.init_app(app)
     api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Also accepted as the x-auth-token header (web app).",
+        },
+    )
     _register_blueprints(app)
     app.cli.add_command(migrate_cli)
+    app.cli.add_command(bootstrap_command)
     app.wsgi_app = VersionAliasMiddleware(app.wsgi_app)
     return app
 
@@ -98,14 +109,19 @@ def _configure_libraries(app):
 
 def _register_blueprints(app):
     """Health at the root, resources under /api/v1, local Swagger UI assets."""
+    from educatenext.auth.routes import blp as auth_blp
     from educatenext.health.routes import blp as health_blp
+    from educatenext.institutions.routes import blp as institutions_blp
+    from educatenext.invitations.routes import blp as invitations_blp
+    from educatenext.users.routes import blp as users_blp
 
     api.register_blueprint(health_blp)
-    for blueprint in RESOURCE_BLUEPRINTS:
+    for blueprint in (auth_blp, institutions_blp, users_blp, invitations_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")
     if app.config["DOCS_ENABLED"]:
 
         @app.route("/api/docs/assets/<path:filename>")
+        @permissions.public
         def swagger_assets(filename):
             """Swagger UI's own files, served locally (the docs must work offline)."""
             return send_from_directory(swagger_ui_path, filename, max_age=3600)

@@ -50,6 +50,15 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# OWASP Password Storage Cheat Sheet: equivalent Argon2id (memory KiB, passes) minimums.
+OWASP_ARGON2_MINIMUMS = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+def argon2_meets_owasp(memory_cost, time_cost):
+    """True when (memory, passes) is at least one of OWASP's configurations."""
+    return any(memory_cost >= m and time_cost >= t for m, t in OWASP_ARGON2_MINIMUMS)
+
+
 class Config:
     """Development defaults; every value can be overridden from the environment."""
 
@@ -85,6 +94,23 @@ class Config:
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "en:cache:")
         self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "en:rl")
 
+        # Auth: short-lived access JWTs, rotating opaque refresh tokens.
+        self.JWT_ISSUER = env_str("JWT_ISSUER", "educatenext")
+        self.JWT_AUDIENCE = env_str("JWT_AUDIENCE", "educatenext-api")
+        self.ACCESS_TOKEN_TTL_SECONDS = env_int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60)
+        self.REFRESH_TOKEN_TTL_SECONDS = env_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+        self.INVITATION_TTL_SECONDS = env_int("INVITATION_TTL_SECONDS", 7 * 24 * 3600)
+        self.AUTH_CACHE_TTL_SECONDS = env_int("AUTH_CACHE_TTL_SECONDS", 60)
+        # OWASP's second Argon2id option (19 MiB, 2 passes, 1 lane): about 30 ms here.
+        self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+        self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 19456)
+        self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
+        self.LOGIN_LOCKOUT_THRESHOLD = env_int("LOGIN_LOCKOUT_THRESHOLD", 5)
+        self.LOGIN_LOCKOUT_BASE_SECONDS = env_int("LOGIN_LOCKOUT_BASE_SECONDS", 60)
+        self.LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 3600)
+        self.LOGIN_RATE_LIMIT_PER_IP = env_str("LOGIN_RATE_LIMIT_PER_IP", "30 per minute")
+        self.LOGIN_RATE_LIMIT_PER_ACCOUNT = env_str("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10 per minute")
+
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PAGINATION_DEFAULT_LIMIT = env_int("PAGINATION_DEFAULT_LIMIT", 20)
         self.PAGINATION_MAX_LIMIT = env_int("PAGINATION_MAX_LIMIT", 100)
@@ -111,6 +137,9 @@ class TestingConfig(Config):
         super().__init__()
         self.MONGO_SERVER_SELECTION_TIMEOUT_MS = 1000
         self.MONGO_CONNECT_TIMEOUT_MS = 1000
+        # Fast hashing keeps the suite quick; production refuses these (see validate).
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 1024
 
 
 class ProductionConfig(Config):
@@ -131,6 +160,8 @@ class ProductionConfig(Config):
                 problems.append(f"{name} must be set to a random value of at least 32 bytes")
         if self.DEBUG:
             problems.append("debug mode must be off")
+        if not argon2_meets_owasp(self.ARGON2_MEMORY_COST, self.ARGON2_TIME_COST):
+            problems.append("Argon2 parameters are below OWASP's minimum")
         if not self.REDIS_URL:
             problems.append(
                 "REDIS_URL is required (an in-memory limiter counts per worker and is useless)"

@@ -16,6 +16,8 @@ class Parser(FlaskParser):
     """webargs parser that reports validation failures as our 400 envelope, not 422."""
 
     DEFAULT_VALIDATION_STATUS = 400
+    # webargs ignores unknown query parameters by default; we reject them (schemas RAISE).
+    DEFAULT_UNKNOWN_BY_LOCATION = {"headers": EXCLUDE, "cookies": EXCLUDE}
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         """Raise the envelope's validation error with per-field details."""

@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from pymongo.errors import DuplicateKeyError
 
 from educatenext.extensions import mongo
-from educatenext.repository import utcnow
+from educatenext.values import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,19 @@ def roll_back(db, directory, migration_id, echo=print):
     migration.module.down(db)
     db.migrations.delete_one({"_id": migration_id})
     echo(f"rolled back {migration_id}")
+
+
+def create_indexes(db, indexes_by_collection):
+    """Create named IndexModels per collection (identical existing indexes are left alone)."""
+    for collection, indexes in indexes_by_collection.items():
+        db[collection].create_indexes(indexes)
+
+
+def drop_indexes(db, indexes_by_collection):
+    """Drop the named indexes a migration created."""
+    for collection, indexes in indexes_by_collection.items():
+        for index in indexes:
+            db[collection].drop_index(index.document["name"])
 
 
 def _record(db, migration, outcome, started, error=None):

@@ -1,13 +1,12 @@
 """The repository base: the only code that touches pymongo, always scoped to a tenant."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ReturnDocument
 
 from educatenext.extensions import mongo
+from educatenext.values import parse_object_id, utcnow
 
 
 @dataclass(frozen=True)
@@ -28,22 +27,6 @@ class TenantScope:
     def platform_wide(cls):
         """Every institution: only for super-admin paths that say so."""
         return cls(None, platform=True)
-
-
-def parse_object_id(value):
-    """Return an ObjectId, or None when the value is not one (callers answer 404)."""
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(str(value))
-    except (InvalidId, TypeError):
-        return None
-
-
-def utcnow():
-    """Timezone-aware now, truncated to MongoDB's millisecond precision."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class TenantRepository:

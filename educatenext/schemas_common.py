@@ -1,8 +1,11 @@
 """Schemas shared by every resource: the error envelope and pagination arguments."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from datetime import UTC
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from educatenext.errors import ERROR_CODES
+from educatenext.values import parse_object_id
 
 
 class ErrorDetailSchema(Schema):
@@ -40,3 +43,47 @@ class PaginationQuerySchema(Schema):
         validate=validate.Range(min=1, max=100),
         metadata={"description": "Items per page: default 20, maximum 100"},
     )
+
+
+class ObjectIdField(fields.Field):
+    """An ObjectId in the database, a 24-hex string on the wire."""
+
+    default_error_messages = {"invalid": "Not a valid id."}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        object_id = parse_object_id(value) if isinstance(value, str) else None
+        if object_id is None:
+            raise self.make_error("invalid")
+        return object_id
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO 8601 in UTC with a Z suffix, as the clients expect."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class ResourceSchema(Schema):
+    """Base of every resource representation: the id as a string in both id and _id."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.Function(lambda doc: str(doc["_id"]), dump_only=True)
+    _id = fields.Function(lambda doc: str(doc["_id"]), dump_only=True, data_key="_id")
+    createdAt = UTCDateTime(dump_only=True)  # noqa: N815
+    updatedAt = UTCDateTime(dump_only=True)  # noqa: N815
+
+
+class MessageSchema(Schema):
+    """A bare confirmation."""
+
+    message = fields.String()

@@ -22,6 +22,8 @@ from pymongo import ASCENDING as ASC
 from pymongo import DESCENDING as DESC
 from pymongo import IndexModel
 
+from educatenext.migrate import create_indexes, drop_indexes
+
 STRING = {"$type": "string"}
 
 INDEXES = {
@@ -78,13 +80,10 @@ INDEXES = {
 
 
 def up(db):
-    """Create every index (create_indexes is a no-op for identical existing ones)."""
-    for collection, indexes in INDEXES.items():
-        db[collection].create_indexes(indexes)
+    """Create the indexes (a no-op for identical existing ones)."""
+    create_indexes(db, INDEXES)
 
 
 def down(db):
     """Drop the indexes this migration created."""
-    for collection, indexes in INDEXES.items():
-        for index in indexes:
-            db[collection].drop_index(index.document["name"])
+    drop_indexes(db, INDEXES)

@@ -102,7 +102,12 @@ def serve():
 
 def bootstrap_hints():
     """How to make a fresh system usable (printed once the database is migrated)."""
-    return []
+    return [
+        "first time? create the super-admin, a school and its admin in another terminal:",
+        "    make bootstrap ARGS='--super-admin-email root@example.org --institution-name "
+        '"Greenfield High" --institution-code greenfield --admin-email head@greenfield.org\'',
+        "  (it prompts for both passwords), then POST /api/v1/auth/login {email, password}",
+    ]
 
 
 def main(argv):

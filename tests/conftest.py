@@ -7,7 +7,7 @@ import pytest
 
 from educatenext import create_app
 from educatenext.config import TestingConfig
-from educatenext.extensions import mongo
+from educatenext.extensions import limiter, mongo
 from educatenext.migrate import apply_pending
 from scripts.localservers import MongoServer, RedisServer, redis_server_binary
 
@@ -53,6 +53,9 @@ def make_app(mongo_uri, redis_url):
             setattr(settings, key, value)
         app = create_app(settings)
         created.append(app)
+        with app.app_context():
+            # Flask-Limiter keeps the first app's key prefix, so counters are cleared instead.
+            limiter.reset()
         if migrate:
             with app.app_context():
                 apply_pending(mongo.db, app.config["MIGRATIONS_DIR"], echo=lambda *_: None)
@@ -83,3 +86,62 @@ def db(app):
     """The test app's database, for asserting what the API stored."""
     with app.app_context():
         yield mongo.db
+
+
+PASSWORD = "Correct-Horse-Battery-42"
+ROLES_IN_SCHOOL = ("admin", "teacher", "student", "parent", "finance", "cashier")
+
+
+@pytest.fixture
+def world(app):
+    """A super-admin and two schools (a, b), each with one user per role (password PASSWORD)."""
+    from educatenext.auth.roles import SUPER_ADMIN
+    from educatenext.institutions.service import create_institution
+    from educatenext.repository import TenantScope
+    from educatenext.users.service import insert_user
+
+    people = {}
+    with app.app_context():
+        people["super_admin"] = insert_user(
+            TenantScope.platform_wide(),
+            {"name": "Platform Root", "email": "root@platform.test", "password": PASSWORD,
+             "role": SUPER_ADMIN, "institutionId": None},
+        )  # fmt: skip
+        for school in ("a", "b"):
+            institution, _ = create_institution(
+                {"name": f"School {school.upper()}", "code": f"school-{school}"}
+            )
+            people[school] = {"institution": institution}
+            for role in ROLES_IN_SCHOOL:
+                people[school][role] = insert_user(
+                    TenantScope.of(institution["_id"]),
+                    {"name": f"{role.title()} {school.upper()}", "email": f"{role}@{school}.test",
+                     "password": PASSWORD, "role": role},
+                )  # fmt: skip
+    return people
+
+
+@pytest.fixture
+def login(client):
+    """Log in through the API and return the whole answer."""
+
+    def do_login(email, password=PASSWORD, expect=200):
+        response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == expect, response.get_data(as_text=True)
+        return response.get_json()
+
+    return do_login
+
+
+@pytest.fixture
+def auth_headers(world, login):
+    """Bearer headers for a role of a school (tokens cached per test)."""
+    tokens = {}
+
+    def headers(role, school="a"):
+        email = "root@platform.test" if role == "super_admin" else f"{role}@{school}.test"
+        if email not in tokens:
+            tokens[email] = login(email)["token"]
+        return {"Authorization": f"Bearer {tokens[email]}"}
+
+    return headers

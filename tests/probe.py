@@ -4,6 +4,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 from pymongo import IndexModel
 
+from educatenext.auth.permissions import public
 from educatenext.extensions import Blueprint, ResponseSchema, StrictSchema, limiter
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.repository import TenantRepository, TenantScope
@@ -40,6 +41,7 @@ class WidgetSchema(ResponseSchema):
 class Widgets(MethodView):
     """Widget collection."""
 
+    @public
     @blp.arguments(PaginationQuerySchema, location="query")
     @blp.response(200, WidgetSchema(many=True))
     def get(self, args):
@@ -48,6 +50,7 @@ class Widgets(MethodView):
         items, total = WidgetRepository(TENANT).page(sort=[("code", 1)], page=page, limit=limit)
         return items, 200, pagination_headers(total, page, limit)
 
+    @public
     @blp.arguments(WidgetCreateSchema)
     @blp.response(201, WidgetSchema)
     def post(self, payload):
@@ -61,6 +64,7 @@ class Widgets(MethodView):
 class Boom(MethodView):
     """Always fails."""
 
+    @public
     def get(self):
         """Raise an unexpected error carrying internals."""
         raise RuntimeError("secret internals: password=hunter2")
@@ -72,6 +76,7 @@ class Limited(MethodView):
 
     decorators = [limiter.limit("2 per minute")]
 
+    @public
     def get(self):
         """Answer until the limit is hit."""
         return {"ok": True}

@@ -4,6 +4,7 @@ from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
+from educatenext.auth.permissions import public
 from educatenext.errors import APIError
 from educatenext.extensions import Blueprint
 from educatenext.health.service import dependency_states
@@ -22,6 +23,7 @@ class HealthSchema(Schema):
 class Health(MethodView):
     """Liveness."""
 
+    @public
     @blp.response(200, HealthSchema)
     def get(self):
         """Process is up (no versions, hosts or dependency details)."""
@@ -32,6 +34,7 @@ class Health(MethodView):
 class Ready(MethodView):
     """Readiness."""
 
+    @public
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, description="A dependency is down; details name which")
     def get(self):

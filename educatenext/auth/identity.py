@@ -1,0 +1,194 @@
+"""Who is calling: token verification plus the per-request auth context (cached in Redis)."""
+
+import logging
+from dataclasses import dataclass, field
+
+import jwt
+import redis
+from bson import ObjectId
+from flask import current_app, g, request
+
+from educatenext.auth.repository import SessionRepository
+from educatenext.auth.roles import SUPER_ADMIN, canonical_role
+from educatenext.auth.tokens import decode_access_token
+from educatenext.errors import APIError
+from educatenext.extensions import cache
+from educatenext.institutions.repository import InstitutionRepository
+from educatenext.repository import TenantScope
+from educatenext.users.repository import UserRepository
+from educatenext.values import parse_object_id, utcnow
+
+log = logging.getLogger(__name__)
+
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The authenticated caller: enough for permission, tenancy and row-level rules."""
+
+    user_id: ObjectId
+    institution_id: ObjectId | None
+    role: str
+    name: str
+    email: str
+    session_id: ObjectId
+    student_id: ObjectId | None = None
+    child_student_ids: tuple = field(default_factory=tuple)
+    classroom_ids: tuple = field(default_factory=tuple)
+
+    @property
+    def scope(self):
+        """The tenant scope of this caller's requests."""
+        if self.institution_id is None:
+            raise APIError(403, "FORBIDDEN", "This action needs an institution account.")
+        return TenantScope.of(self.institution_id)
+
+
+def current_identity():
+    """The authenticated caller of this request (routes that declare roles always have one)."""
+    return g.identity
+
+
+def bearer_token():
+    """The access token from Authorization: Bearer or x-auth-token (web app)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("x-auth-token", "").strip() or None
+
+
+def unauthorized(message="Authentication required."):
+    """A 401 envelope with the standard challenge."""
+    return APIError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def authenticate():
+    """Verify the token, load the auth context, set g.identity; 401 when anything is off."""
+    token = bearer_token()
+    if token is None:
+        raise unauthorized()
+    try:
+        claims = decode_access_token(token)
+    except jwt.InvalidTokenError:
+        raise unauthorized("Invalid or expired token.") from None
+    user_id = parse_object_id(claims["sub"])
+    session_id = parse_object_id(claims.get("sid"))
+    if user_id is None or session_id is None:
+        raise unauthorized("Invalid or expired token.")
+    context = load_auth_context(user_id, session_id)
+    if context is None:
+        raise unauthorized("Session is no longer valid.")
+    g.identity = identity_from_context(context, session_id)
+    return g.identity
+
+
+def user_cache_key(user_id):
+    """Cache key of a user's auth context."""
+    return f"auth:user:{user_id}"
+
+
+def session_cache_key(session_id):
+    """Cache key of a session's state."""
+    return f"auth:sess:{session_id}"
+
+
+def load_auth_context(user_id, session_id):
+    """{user, session} for an active user and live session, or None; one Redis trip when cached."""
+    keys = [user_cache_key(user_id), session_cache_key(session_id)]
+    try:
+        user_part, session_part = cache.get_many(*keys)
+    except redis.RedisError:
+        user_part = session_part = None  # Redis down: MongoDB is the source of truth
+    fresh = {}
+    if user_part is None:
+        user_part = build_user_context(user_id)
+        fresh[keys[0]] = user_part
+    if session_part is None:
+        session_part = build_session_context(session_id)
+        fresh[keys[1]] = session_part
+    if fresh:
+        try:
+            cache.set_many(fresh, timeout=current_app.config["AUTH_CACHE_TTL_SECONDS"])
+        except redis.RedisError:
+            log.warning("auth cache unavailable; served from MongoDB")
+    if not user_part.get("active") or not session_part.get("active"):
+        return None
+    if session_part["userId"] != str(user_id) or session_part["expiresAt"] <= utcnow().timestamp():
+        return None
+    return {"user": user_part, "session": session_part}
+
+
+def build_user_context(user_id):
+    """The cacheable facts about a user (plain types only), from MongoDB."""
+    user = UserRepository(TenantScope.platform_wide()).get(user_id)
+    if user is None or user.get("status") != ACTIVE:
+        return {"active": False}
+    institution_id = user.get("institutionId")
+    if institution_id is not None:
+        institution = InstitutionRepository(TenantScope.of(institution_id)).get(institution_id)
+        if institution is None or institution.get("status") != ACTIVE:
+            return {"active": False}
+    return {
+        "active": True,
+        "institutionId": str(institution_id) if institution_id else None,
+        "role": canonical_role(user.get("role")),
+        "name": user.get("name", ""),
+        "email": user.get("email", ""),
+        "studentId": str(user["studentId"]) if user.get("studentId") else None,
+        "childStudentIds": [str(i) for i in user.get("childStudentIds", [])],
+        "classroomIds": [str(i) for i in user.get("classroomIds", [])],
+    }
+
+
+def build_session_context(session_id):
+    """The cacheable state of a session, from MongoDB."""
+    session = SessionRepository(TenantScope.platform_wide()).get(session_id)
+    if session is None or session.get("revokedAt") is not None:
+        return {"active": False}
+    return {
+        "active": True,
+        "userId": str(session["userId"]),
+        "expiresAt": session["expiresAt"].timestamp(),
+    }
+
+
+def identity_from_context(context, session_id):
+    """Build the Identity from a (possibly cached) context."""
+    user = context["user"]
+    return Identity(
+        user_id=ObjectId(context["session"]["userId"]),
+        institution_id=ObjectId(user["institutionId"]) if user["institutionId"] else None,
+        role=user["role"],
+        name=user["name"],
+        email=user["email"],
+        session_id=session_id,
+        student_id=ObjectId(user["studentId"]) if user["studentId"] else None,
+        child_student_ids=tuple(ObjectId(i) for i in user["childStudentIds"]),
+        classroom_ids=tuple(ObjectId(i) for i in user["classroomIds"]),
+    )
+
+
+def forget_user(user_id):
+    """Drop a user's cached context after any change to them."""
+    _forget(user_cache_key(user_id))
+
+
+def forget_sessions(session_ids):
+    """Drop cached session states after revocation."""
+    for session_id in session_ids:
+        _forget(session_cache_key(session_id))
+
+
+def _forget(key):
+    """Delete a cache key; if Redis refuses, the short TTL bounds the staleness."""
+    try:
+        cache.delete(key)
+    except redis.RedisError:
+        log.error("could not invalidate %s; it expires within the auth cache TTL", key)
+
+
+def is_platform_admin(identity):
+    """True for the platform's super-admin."""
+    return identity.role == SUPER_ADMIN

@@ -1,0 +1,78 @@
+"""Sessions (refresh-token families), refresh tokens and login throttling, all in MongoDB."""
+
+from datetime import timedelta
+
+from pymongo import ReturnDocument
+
+from educatenext.repository import TenantRepository
+from educatenext.values import utcnow
+
+
+class SessionRepository(TenantRepository):
+    """One session per login: every refresh token of that login belongs to it (its family)."""
+
+    collection_name = "sessions"
+
+    def revoke(self, filter_, reason):
+        """Revoke the live sessions matching the filter; returns their ids."""
+        live = {**filter_, "revokedAt": None}
+        ids = [doc["_id"] for doc in self.find(live, projection={"_id": 1})]
+        if ids:
+            self.collection.update_many(
+                self.scoped({"_id": {"$in": ids}, "revokedAt": None}),
+                {"$set": {"revokedAt": utcnow(), "revokedReason": reason}},
+                session=self.session,
+            )
+        return ids
+
+
+class RefreshTokenRepository(TenantRepository):
+    """Refresh tokens stored by SHA-256 hash; each can be spent once."""
+
+    collection_name = "refresh_tokens"
+
+    def spend(self, token_hash):
+        """Mark the token used and return it; None when unknown; the doc with usedAt if reused."""
+        now = utcnow()
+        spent = self.collection.find_one_and_update(
+            self.scoped({"_id": token_hash, "usedAt": None}),
+            {"$set": {"usedAt": now}},
+            return_document=ReturnDocument.AFTER,
+            session=self.session,
+        )
+        if spent is not None:
+            return spent, False
+        return self.find_one({"_id": token_hash}), True
+
+
+class LoginThrottleRepository(TenantRepository):
+    """Failed-login counters per email hash (known or not, so lockout reveals nothing)."""
+
+    collection_name = "login_throttle"
+
+    def record_failure(self, key, threshold, base_seconds, max_seconds):
+        """Count a failure; lock with exponential backoff from the threshold on."""
+        now = utcnow()
+        doc = self.collection.find_one_and_update(
+            self.scoped({"_id": key}),
+            {
+                "$inc": {"failures": 1},
+                "$set": {"lastFailureAt": now, "expiresAt": now + timedelta(days=1)},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=self.session,
+        )
+        excess = doc["failures"] - threshold
+        if excess >= 0:
+            seconds = min(max_seconds, base_seconds * 2 ** min(excess, 20))
+            self.collection.update_one(
+                self.scoped({"_id": key}),
+                {"$set": {"lockedUntil": now + timedelta(seconds=seconds)}},
+                session=self.session,
+            )
+        return doc["failures"]
+
+    def clear(self, key):
+        """Forget failures after a successful login."""
+        self.collection.delete_one(self.scoped({"_id": key}), session=self.session)

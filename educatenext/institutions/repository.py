@@ -1,0 +1,9 @@
+"""Institutions collection access. An institution carries its own id as institutionId."""
+
+from educatenext.repository import TenantRepository
+
+
+class InstitutionRepository(TenantRepository):
+    """Institutions; a tenant scope sees only its own institution document."""
+
+    collection_name = "institutions"

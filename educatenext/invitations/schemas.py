@@ -1,0 +1,52 @@
+"""Invitation payloads."""
+
+from marshmallow import fields
+
+from educatenext.extensions import StrictSchema
+from educatenext.schemas_common import (
+    ObjectIdField,
+    PaginationQuerySchema,
+    ResourceSchema,
+    UTCDateTime,
+)
+from educatenext.users.schemas import NAME, EmailField, RoleField, UserLinksMixin
+
+
+class InvitationCreateSchema(UserLinksMixin):
+    """An admin invites someone to register with a given role."""
+
+    email = EmailField(required=True)
+    role = RoleField(required=True)
+    name = fields.String(validate=NAME)
+
+
+class InvitationSchema(ResourceSchema):
+    """An invitation (never its token, which is shown once at creation)."""
+
+    email = fields.String()
+    role = fields.String()
+    name = fields.String()
+    institutionId = ObjectIdField()  # noqa: N815
+    invitedBy = ObjectIdField()  # noqa: N815
+    expiresAt = UTCDateTime()  # noqa: N815
+    usedAt = UTCDateTime()  # noqa: N815
+    revokedAt = UTCDateTime()  # noqa: N815
+
+
+class InvitationCreatedSchema(StrictSchema):
+    """{message, invitation, token}: the token goes to the invitee, it is not stored."""
+
+    message = fields.String()
+    invitation = fields.Nested(InvitationSchema)
+    token = fields.String()
+
+
+class InvitationEnvelopeSchema(StrictSchema):
+    """{message, invitation}."""
+
+    message = fields.String()
+    invitation = fields.Nested(InvitationSchema)
+
+
+class InvitationQuerySchema(PaginationQuerySchema):
+    """Pagination only."""
