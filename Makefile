@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format migrate migrate-status bootstrap openapi openapi-check clean
+.PHONY: install run test lint format migrate migrate-status bootstrap openapi openapi-check bench clean
 
 install: $(STAMP)
 
@@ -45,6 +45,9 @@ openapi: install
 
 openapi-check: install
 	EDUCATENEXT_ENV=testing $(BIN)/flask openapi print --format=json | diff -u docs/openapi.json - && echo "docs/openapi.json is current"
+
+bench: install
+	$(BIN)/python scripts/bench_auth.py $(ITERATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* htmlcov
