@@ -103,20 +103,30 @@ def _configure_libraries(app):
         RATELIMIT_STORAGE_OPTIONS=redis_options if redis_url else {},
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        RATELIMIT_HEADERS_ENABLED=False,
+        # X-RateLimit-Limit/Remaining/Reset and Retry-After on limited routes.
+        RATELIMIT_HEADERS_ENABLED=True,
     )
 
 
 def _register_blueprints(app):
     """Health at the root, resources under /api/v1, local Swagger UI assets."""
     from educatenext.auth.routes import blp as auth_blp
+    from educatenext.classrooms.routes import blp as classrooms_blp
+    from educatenext.enrollments.routes import blp as enrollments_blp
     from educatenext.health.routes import blp as health_blp
     from educatenext.institutions.routes import blp as institutions_blp
     from educatenext.invitations.routes import blp as invitations_blp
+    from educatenext.students.routes import blp as students_blp
+    from educatenext.subjects.routes import blp as subjects_blp
+    from educatenext.teachers.routes import blp as teachers_blp
     from educatenext.users.routes import blp as users_blp
 
     api.register_blueprint(health_blp)
-    for blueprint in (auth_blp, institutions_blp, users_blp, invitations_blp):
+    resources = (
+        auth_blp, institutions_blp, users_blp, invitations_blp,
+        subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,
+    )  # fmt: skip
+    for blueprint in resources:
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")
     if app.config["DOCS_ENABLED"]:
 

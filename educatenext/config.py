@@ -90,6 +90,10 @@ class Config:
         self.REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.3)
         self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
         self.RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")
+        # Per caller (user when authenticated): a dashboard tab polls 4 lists every 30 s.
+        self.RATELIMIT_READ = env_str("RATELIMIT_READ", "600 per minute")
+        self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
+        self.RATELIMIT_BULK = env_str("RATELIMIT_BULK", "20 per minute")
         # Prefixes keep several deployments (or test runs) apart on one Redis.
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "en:cache:")
         self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "en:rl")

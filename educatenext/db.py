@@ -59,6 +59,8 @@ class Mongo:
             "retryReads": True,
             "tz_aware": True,
             "appname": "educatenext",
+            # Command listeners (metrics, slow-query log, tests) are attached at client creation.
+            "event_listeners": list(config.get("MONGO_EVENT_LISTENERS", [])),
         }
         app.extensions["mongo"] = MongoState(options, db_name)
 

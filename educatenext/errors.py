@@ -25,6 +25,8 @@ ERROR_CODES = {
     "METHOD_NOT_ALLOWED": "The method is not allowed on this resource.",
     "CONFLICT": "The request conflicts with the current state.",
     "DUPLICATE_KEY": "A resource with the same unique value already exists.",
+    "CLASSROOM_FULL": "The classroom is at capacity (or archived).",
+    "ALREADY_ENROLLED": "The student already has an active enrollment.",
     "PAYLOAD_TOO_LARGE": "The request body is too large.",
     "UNSUPPORTED_MEDIA_TYPE": "Request bodies must be application/json.",
     "UNPROCESSABLE": "The request is well formed but cannot be processed.",

@@ -97,6 +97,9 @@ def roll_back(db, directory, migration_id, echo=print):
         raise click.ClickException(f"{migration_id} is not an applied migration")
     if not callable(getattr(migration.module, "down", None)):
         raise click.ClickException(f"{migration_id} has no down(db)")
+    latest = max(applied_ids(db))
+    if migration_id != latest:
+        raise click.ClickException(f"roll back {latest} first: migrations unwind newest first")
     migration.module.down(db)
     db.migrations.delete_one({"_id": migration_id})
     echo(f"rolled back {migration_id}")

@@ -87,9 +87,16 @@ class TenantRepository:
         )
         return items, self.count(filter_)
 
+    @staticmethod
+    def with_search_keys(document):
+        """Keep nameLower (the indexed, case-insensitive search and sort key) in step with name."""
+        if isinstance(document.get("name"), str):
+            document["nameLower"] = document["name"].strip().lower()
+        return document
+
     def insert(self, document):
         """Insert a document stamped with this tenant and timestamps; returns it with _id."""
-        document = dict(document)
+        document = self.with_search_keys(dict(document))
         if not self.scope.platform:
             document[self.tenant_field] = self.scope.institution_id
         elif self.tenant_field not in document:
@@ -107,6 +114,7 @@ class TenantRepository:
         if object_id is None:
             return None
         changes = {key: value for key, value in changes.items() if key != self.tenant_field}
+        changes = self.with_search_keys(changes)
         changes["updatedAt"] = utcnow()
         return self.collection.find_one_and_update(
             self.scoped({"_id": object_id, **(extra_filter or {})}),
@@ -114,6 +122,10 @@ class TenantRepository:
             return_document=ReturnDocument.AFTER,
             session=self.session,
         )
+
+    def insert_many(self, documents):
+        """Insert several documents of this tenant at once; returns them with their _ids."""
+        return [self.insert(document) for document in documents]
 
     def aggregate(self, pipeline):
         """Run a pipeline whose first stage restricts it to this tenant."""

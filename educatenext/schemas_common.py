@@ -27,7 +27,7 @@ class ErrorSchema(Schema):
         metadata={"description": "Stable machine-readable code"},
     )
     timestamp = fields.String(required=True, metadata={"description": "ISO 8601, UTC"})
-    requestId = fields.String(required=True, metadata={"description": "Echoes X-Request-ID"})  # noqa: N815
+    requestId = fields.String(required=True, metadata={"description": "Echoes X-Request-ID"})
     details = fields.Raw(metadata={"description": "Per-field problems or dependency states"})
 
 
@@ -79,8 +79,8 @@ class ResourceSchema(Schema):
 
     id = fields.Function(lambda doc: str(doc["_id"]), dump_only=True)
     _id = fields.Function(lambda doc: str(doc["_id"]), dump_only=True, data_key="_id")
-    createdAt = UTCDateTime(dump_only=True)  # noqa: N815
-    updatedAt = UTCDateTime(dump_only=True)  # noqa: N815
+    createdAt = UTCDateTime(dump_only=True)
+    updatedAt = UTCDateTime(dump_only=True)
 
 
 class MessageSchema(Schema):

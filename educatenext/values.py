@@ -20,3 +20,9 @@ def utcnow():
     """Timezone-aware now, truncated to MongoDB's millisecond precision."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def today():
+    """Today's calendar day as midnight UTC (how calendar days are stored)."""
+    now = datetime.now(UTC)
+    return datetime(now.year, now.month, now.day, tzinfo=UTC)

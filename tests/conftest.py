@@ -118,7 +118,54 @@ def world(app):
                     {"name": f"{role.title()} {school.upper()}", "email": f"{role}@{school}.test",
                      "password": PASSWORD, "role": role},
                 )  # fmt: skip
+            people[school].update(seed_school_structure(people[school]))
     return people
+
+
+def admin_identity(school):
+    """An Identity for a school's admin, to call services directly when seeding."""
+    from educatenext.auth.identity import Identity
+
+    admin = school["admin"]
+    return Identity(
+        user_id=admin["_id"], institution_id=admin["institutionId"], role="admin",
+        name=admin["name"], email=admin["email"], session_id=admin["_id"],
+    )  # fmt: skip
+
+
+def seed_school_structure(school):
+    """A subject, the teacher's profile and classroom, and the student (linked to parent)."""
+    from educatenext.classrooms.service import create_classroom
+    from educatenext.enrollments.repository import EnrollmentRepository
+    from educatenext.students.service import create_student
+    from educatenext.subjects.service import create_subject
+    from educatenext.teachers.service import create_teacher
+
+    identity = admin_identity(school)
+    subject = create_subject(identity, {"name": "Mathematics", "code": "MATH"})
+    teacher = create_teacher(
+        identity,
+        {"userId": school["teacher"]["_id"], "employeeId": "T-1", "subjectIds": [subject["_id"]]},
+    )
+    classroom = create_classroom(
+        identity,
+        {"name": "Grade 5 A", "academicYear": "2025-2026", "capacity": 30,
+         "primaryTeacherId": teacher["_id"], "subjectIds": [subject["_id"]]},
+    )  # fmt: skip
+    student = create_student(
+        identity,
+        {"name": "Sam Student", "admissionYear": 2025, "classroomId": classroom["_id"],
+         "userId": school["student"]["_id"], "guardianUserIds": [school["parent"]["_id"]],
+         "medicalNotes": "Peanut allergy", "nationalId": "NID-1"},
+    )  # fmt: skip
+    enrollment = EnrollmentRepository(identity.scope).active_for(student["_id"])
+    return {
+        "subject": subject,
+        "teacher_profile": teacher,
+        "classroom": classroom,
+        "student_record": student,
+        "enrollment": enrollment,
+    }
 
 
 @pytest.fixture

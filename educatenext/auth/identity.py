@@ -69,10 +69,12 @@ def authenticate():
     token = bearer_token()
     if token is None:
         raise unauthorized()
-    try:
-        claims = decode_access_token(token)
-    except jwt.InvalidTokenError:
-        raise unauthorized("Invalid or expired token.") from None
+    claims = g.get("verified_claims")
+    if claims is None:
+        try:
+            claims = decode_access_token(token)
+        except jwt.InvalidTokenError:
+            raise unauthorized("Invalid or expired token.") from None
     user_id = parse_object_id(claims["sub"])
     session_id = parse_object_id(claims.get("sid"))
     if user_id is None or session_id is None:

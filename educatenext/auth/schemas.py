@@ -23,7 +23,7 @@ class PublicUserSchema(StrictSchema):
     name = fields.String()
     email = fields.String()
     role = fields.String()
-    institutionId = fields.String(allow_none=True)  # noqa: N815
+    institutionId = fields.String(allow_none=True)
 
 
 class TokenSchema(StrictSchema):
@@ -31,22 +31,22 @@ class TokenSchema(StrictSchema):
 
     message = fields.String()
     token = fields.String()
-    accessToken = fields.String()  # noqa: N815
-    refreshToken = fields.String()  # noqa: N815
+    accessToken = fields.String()
+    refreshToken = fields.String()
     user = fields.Nested(PublicUserSchema)
 
 
 class RefreshSchema(StrictSchema):
     """{refreshToken}."""
 
-    refreshToken = fields.String(required=True, validate=validate.Length(min=16, max=200))  # noqa: N815
+    refreshToken = fields.String(required=True, validate=validate.Length(min=16, max=200))
 
 
 class ChangePasswordSchema(StrictSchema):
     """{currentPassword, newPassword}."""
 
-    currentPassword = fields.String(required=True, load_only=True, validate=PASSWORD)  # noqa: N815
-    newPassword = fields.String(required=True, load_only=True, validate=PASSWORD)  # noqa: N815
+    currentPassword = fields.String(required=True, load_only=True, validate=PASSWORD)
+    newPassword = fields.String(required=True, load_only=True, validate=PASSWORD)
 
 
 class RegisterSchema(StrictSchema):
@@ -55,12 +55,12 @@ class RegisterSchema(StrictSchema):
     name = fields.String(required=True, validate=NAME)
     email = EmailField(required=True)
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
-    confirmPassword = fields.String(load_only=True, validate=PASSWORD)  # noqa: N815
+    confirmPassword = fields.String(load_only=True, validate=PASSWORD)
     role = fields.String(
         validate=validate.Length(max=40),
         metadata={"description": "Ignored: the role comes from the invitation"},
     )
-    invitationToken = fields.String(validate=validate.Length(min=16, max=200))  # noqa: N815
+    invitationToken = fields.String(validate=validate.Length(min=16, max=200))
 
     @validates_schema
     def passwords_match(self, data, **kwargs):

@@ -30,7 +30,7 @@ class InstitutionCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=160))
     code = fields.String(required=True, validate=CODE)
     domain = fields.String(validate=DOMAIN)
-    contactEmail = EmailField()  # noqa: N815
+    contactEmail = EmailField()
     address = fields.String(validate=validate.Length(max=300))
     timezone = fields.String(validate=validate.Length(max=64))
     admin = fields.Nested(FirstAdminSchema)
@@ -41,7 +41,7 @@ class InstitutionUpdateSchema(StrictSchema):
 
     name = fields.String(validate=validate.Length(min=2, max=160))
     domain = fields.String(validate=DOMAIN, allow_none=True)
-    contactEmail = EmailField(allow_none=True)  # noqa: N815
+    contactEmail = EmailField(allow_none=True)
     address = fields.String(validate=validate.Length(max=300), allow_none=True)
     timezone = fields.String(validate=validate.Length(max=64))
     status = fields.String(validate=validate.OneOf(STATUSES))
@@ -53,7 +53,7 @@ class InstitutionSchema(ResourceSchema):
     name = fields.String()
     code = fields.String()
     domain = fields.String()
-    contactEmail = fields.String()  # noqa: N815
+    contactEmail = fields.String()
     address = fields.String()
     timezone = fields.String()
     status = fields.String()

@@ -26,11 +26,11 @@ class InvitationSchema(ResourceSchema):
     email = fields.String()
     role = fields.String()
     name = fields.String()
-    institutionId = ObjectIdField()  # noqa: N815
-    invitedBy = ObjectIdField()  # noqa: N815
-    expiresAt = UTCDateTime()  # noqa: N815
-    usedAt = UTCDateTime()  # noqa: N815
-    revokedAt = UTCDateTime()  # noqa: N815
+    institutionId = ObjectIdField()
+    invitedBy = ObjectIdField()
+    expiresAt = UTCDateTime()
+    usedAt = UTCDateTime()
+    revokedAt = UTCDateTime()
 
 
 class InvitationCreatedSchema(StrictSchema):

@@ -1,7 +1,6 @@
 """Users collection access."""
 
-import re
-
+from educatenext.listing import name_prefix_range
 from educatenext.repository import TenantRepository
 
 
@@ -21,6 +20,18 @@ class UserRepository(TenantRepository):
             query["role"] = role
         if status:
             query["status"] = status
-        if name_prefix:
-            query["name"] = {"$regex": "^" + re.escape(name_prefix), "$options": "i"}
+        if name_prefix and (bounds := name_prefix_range(name_prefix)):
+            query["nameLower"] = bounds
         return query
+
+    def add_to_list(self, user_id, field, value):
+        """$addToSet one link (classroomIds, childStudentIds) on a user."""
+        self.collection.update_one(
+            self.scoped({"_id": user_id}), {"$addToSet": {field: value}}, session=self.session
+        )
+
+    def remove_from_list(self, user_id, field, value):
+        """$pull one link from a user."""
+        self.collection.update_one(
+            self.scoped({"_id": user_id}), {"$pull": {field: value}}, session=self.session
+        )

@@ -1,13 +1,13 @@
 """User payloads. Protected fields (institutionId, _id, passwordHash) are never accepted."""
 
-from marshmallow import ValidationError, fields, post_load, validate, validates
+from marshmallow import ValidationError, fields, validate
 
 from educatenext.auth.passwords import MAX_LENGTH
 from educatenext.auth.roles import INSTITUTION_ROLES, canonical_role
-from educatenext.extensions import QuerySchema, StrictSchema
+from educatenext.extensions import StrictSchema
+from educatenext.listing import ListQuerySchema, sort_field
 from educatenext.schemas_common import (
     ObjectIdField,
-    PaginationQuerySchema,
     ResourceSchema,
     UTCDateTime,
 )
@@ -43,9 +43,9 @@ class EmailField(fields.Email):
 class UserLinksMixin(StrictSchema):
     """Row-level links: a student's record, a parent's children, a teacher's classrooms."""
 
-    studentId = ObjectIdField(allow_none=True)  # noqa: N815
-    childStudentIds = fields.List(ObjectIdField(), validate=validate.Length(max=20))  # noqa: N815
-    classroomIds = fields.List(ObjectIdField(), validate=validate.Length(max=50))  # noqa: N815
+    studentId = ObjectIdField(allow_none=True)
+    childStudentIds = fields.List(ObjectIdField(), validate=validate.Length(max=20))
+    classroomIds = fields.List(ObjectIdField(), validate=validate.Length(max=50))
 
 
 class UserCreateSchema(UserLinksMixin):
@@ -75,11 +75,11 @@ class UserSchema(ResourceSchema):
     email = fields.String()
     role = fields.Function(lambda user: canonical_role(user.get("role")))
     status = fields.String()
-    institutionId = ObjectIdField()  # noqa: N815
-    studentId = ObjectIdField()  # noqa: N815
-    childStudentIds = fields.List(ObjectIdField())  # noqa: N815
-    classroomIds = fields.List(ObjectIdField())  # noqa: N815
-    lastLoginAt = UTCDateTime()  # noqa: N815
+    institutionId = ObjectIdField()
+    studentId = ObjectIdField()
+    childStudentIds = fields.List(ObjectIdField())
+    classroomIds = fields.List(ObjectIdField())
+    lastLoginAt = UTCDateTime()
 
 
 class UserEnvelopeSchema(StrictSchema):
@@ -89,29 +89,9 @@ class UserEnvelopeSchema(StrictSchema):
     user = fields.Nested(UserSchema)
 
 
-class UserQuerySchema(PaginationQuerySchema, QuerySchema):
+class UserQuerySchema(ListQuerySchema):
     """Allow-listed filters and sorts for GET /users."""
 
     role = RoleField()
     status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(
-        validate=validate.Length(min=1, max=50), metadata={"description": "Name prefix"}
-    )
-    sort = fields.String(
-        load_default="name",
-        validate=validate.OneOf(["name", "-name", "createdAt", "-createdAt"]),
-    )
-
-    @validates("q")
-    def no_control_characters(self, value, **kwargs):
-        """Search text is plain text."""
-        if any(ord(char) < 32 for char in value):
-            raise ValidationError("Must not contain control characters.")
-
-    @post_load
-    def to_sort_spec(self, data, **kwargs):
-        """Turn 'name' / '-name' into a pymongo sort (with _id as the tie-breaker)."""
-        key = data.pop("sort")
-        direction = -1 if key.startswith("-") else 1
-        data["sort_spec"] = [(key.lstrip("-"), direction), ("_id", direction)]
-        return data
+    sort = sort_field("name", "createdAt")

@@ -4,6 +4,7 @@ from educatenext.auth import identity as auth_identity
 from educatenext.auth import service as auth_service
 from educatenext.auth.passwords import hash_password, password_problem
 from educatenext.errors import APIError, not_found, validation_error
+from educatenext.teachers import service as teacher_service
 from educatenext.users.repository import UserRepository
 
 
@@ -55,6 +56,8 @@ def update_user(identity, user_id, changes):
     updated = UserRepository(identity.scope).update(user["_id"], changes)
     if changes.get("status") == "inactive" and user.get("status") != "inactive":
         auth_service.revoke_all_sessions(user["_id"], "deactivated")
+    if {"name", "email"} & changes.keys():
+        teacher_service.sync_account(identity.scope, updated)
     auth_identity.forget_user(user["_id"])
     return updated
 

@@ -7,7 +7,7 @@ import click
 import pytest
 
 from educatenext.extensions import mongo
-from educatenext.migrate import apply_pending, discover, migrate_cli, roll_back
+from educatenext.migrate import applied_ids, apply_pending, discover, migrate_cli, roll_back
 
 BRIEF_INDEXES = {
     # (collection, leading keys the brief asks for, after the tenant) -> an index must start so
@@ -92,9 +92,14 @@ def test_cli_status_up_and_down(fresh):
     assert "applied 0001_initial_indexes" in runner.invoke(migrate_cli, ["up"]).output
     assert "Nothing to apply" in runner.invoke(migrate_cli, ["up"]).output
     assert "applied  0001_initial_indexes at" in runner.invoke(migrate_cli, ["status"]).output
-    result = runner.invoke(migrate_cli, ["down", "0001_initial_indexes"])
-    assert "rolled back" in result.output
+    out_of_order = runner.invoke(migrate_cli, ["down", "0001_initial_indexes"])
+    assert out_of_order.exit_code != 0
+    assert "newest first" in out_of_order.output
+    for migration_id in sorted(applied_ids(db), reverse=True):
+        result = runner.invoke(migrate_cli, ["down", migration_id])
+        assert "rolled back" in result.output, result.output
     assert "users_email_unique" not in db.users.index_information()
+    assert set(db.students.index_information()) <= {"_id_"}
     result = runner.invoke(migrate_cli, ["down", "0001_initial_indexes"])
     assert result.exit_code != 0
     assert "is not an applied migration" in result.output

@@ -51,6 +51,11 @@ def fill(rule, world, school):
         "user_id": world[school]["teacher"]["_id"],
         "institution_id": world[school]["institution"]["_id"],
         "invitation_id": "64b000000000000000000099",
+        "subject_id": world[school]["subject"]["_id"],
+        "teacher_id": world[school]["teacher_profile"]["_id"],
+        "classroom_id": world[school]["classroom"]["_id"],
+        "student_id": world[school]["student_record"]["_id"],
+        "enrollment_id": world[school]["enrollment"]["_id"],
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
 

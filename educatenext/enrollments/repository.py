@@ -1,0 +1,26 @@
+"""Enrollments: a student's membership of a classroom over a date range."""
+
+from educatenext.repository import TenantRepository
+
+
+class EnrollmentRepository(TenantRepository):
+    """Enrollments of one institution."""
+
+    collection_name = "enrollments"
+
+    def list_filter(self, *, classroom_ids=None, classroom_id=None, student_id=None, status=None):
+        """Filter in index order: classroom, status (or student, status)."""
+        query = {}
+        if classroom_id is not None:
+            query["classroomId"] = classroom_id
+        elif classroom_ids is not None:
+            query["classroomId"] = {"$in": list(classroom_ids)}
+        if student_id is not None:
+            query["studentId"] = student_id
+        if status:
+            query["status"] = status
+        return query
+
+    def active_for(self, student_id):
+        """The student's active enrollment, or None."""
+        return self.find_one({"studentId": student_id, "status": "active"})

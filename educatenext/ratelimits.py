@@ -1,0 +1,42 @@
+"""Per-endpoint rate limits (reads, writes, bulk), keyed by the caller's user or address."""
+
+import jwt
+from flask import current_app, g
+from flask_limiter.util import get_remote_address
+
+from educatenext.auth.identity import bearer_token
+from educatenext.auth.tokens import decode_access_token
+from educatenext.extensions import limiter
+
+WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+def caller_key():
+    """'user:<id>' for a validly signed token (a school behind one NAT is many users), else IP."""
+    token = bearer_token()
+    if token:
+        try:
+            claims = decode_access_token(token)
+        except jwt.InvalidTokenError:
+            claims = None
+        if claims:
+            g.verified_claims = claims  # authenticate() reuses them: one decode per request
+            return f"user:{claims['sub']}"
+    return f"ip:{get_remote_address()}"
+
+
+def _configured(name):
+    return lambda: current_app.config[name]
+
+
+def resource_limits():
+    """MethodView decorators: the read limit on GET, the write limit on changes."""
+    return [
+        limiter.limit(_configured("RATELIMIT_READ"), key_func=caller_key, methods=["GET"]),
+        limiter.limit(_configured("RATELIMIT_WRITE"), key_func=caller_key, methods=WRITE_METHODS),
+    ]
+
+
+def bulk_limits():
+    """MethodView decorators for bulk endpoints: stricter."""
+    return [limiter.limit(_configured("RATELIMIT_BULK"), key_func=caller_key)]

@@ -1,0 +1,47 @@
+"""Students and their per-institution id counter."""
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from educatenext.listing import name_prefix_range
+from educatenext.repository import TenantRepository
+
+
+class StudentRepository(TenantRepository):
+    """Students of one institution."""
+
+    collection_name = "students"
+
+    def list_filter(self, row_scope, *, status=None, classroom_id=None, name_prefix=None):
+        """Row scope first, then allow-listed filters, in the indexes' key order."""
+        query = dict(row_scope)
+        if status:
+            query["status"] = status
+        if classroom_id is not None:
+            query["classroomId"] = classroom_id
+        if name_prefix and (bounds := name_prefix_range(name_prefix)):
+            query["nameLower"] = bounds
+        return query
+
+
+class CounterRepository(TenantRepository):
+    """Atomic per-institution sequences (never count + 1)."""
+
+    collection_name = "counters"
+
+    def next_value(self, name):
+        """Increment and return the named sequence; the first call creates it."""
+        key = f"{self.scope.institution_id}:{name}"
+        for _ in range(2):  # two concurrent first upserts: the loser retries as an update
+            try:
+                counter = self.collection.find_one_and_update(
+                    self.scoped({"_id": key}),
+                    {"$inc": {"value": 1}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                    session=self.session,
+                )
+                return counter["value"]
+            except DuplicateKeyError:
+                continue
+        raise RuntimeError(f"counter {name} could not be incremented")

@@ -1,0 +1,245 @@
+"""Student rules: atomic generated ids, account links, row-level visibility, sensitive fields."""
+
+from marshmallow import ValidationError
+
+from educatenext.auth.identity import forget_user
+from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER, canonical_role
+from educatenext.classrooms.repository import ClassroomRepository
+from educatenext.enrollments import service as enrollment_service
+from educatenext.enrollments.repository import EnrollmentRepository
+from educatenext.errors import APIError, flatten_messages, not_found, validation_error
+from educatenext.extensions import mongo
+from educatenext.students.repository import CounterRepository, StudentRepository
+from educatenext.students.schemas import StudentCreateSchema
+from educatenext.users.repository import UserRepository
+from educatenext.values import today
+
+# Which roles see which sensitive field groups (rows are already limited per role).
+SENSITIVE_FIELDS = {
+    "medicalNotes": {ADMIN, TEACHER, PARENT},
+    "guardianInfo": {ADMIN, TEACHER, PARENT},
+    "emergencyContacts": {ADMIN, TEACHER, PARENT},
+    "nationalId": {ADMIN},
+    "birthCertificateNumber": {ADMIN},
+}
+INACTIVE_STATUSES = {"inactive", "graduated", "transferred"}
+
+
+def row_scope(identity):
+    """Rows a role may see: teachers their classrooms', parents their children, students self."""
+    if identity.role == TEACHER:
+        if len(identity.classroom_ids) == 1:  # the usual homeroom case: an equality match
+            return {"classroomId": identity.classroom_ids[0]}
+        return {"classroomId": {"$in": list(identity.classroom_ids)}}
+    if identity.role == PARENT:
+        return {"guardianUserIds": identity.user_id}
+    if identity.role == STUDENT:
+        return {"userId": identity.user_id}
+    return {}
+
+
+def create_student(identity, payload):
+    """Create a student with the next generated id; enroll and link accounts in one transaction."""
+    payload = dict(payload)
+    classroom_id = payload.pop("classroomId", None)
+    _check_links(identity, payload)
+
+    def write(session):
+        sequence = CounterRepository(identity.scope, session=session).next_value(
+            f"students:{payload['admissionYear']}"
+        )
+        student = StudentRepository(identity.scope, session=session).insert(
+            {
+                "status": "active",
+                "classroomId": None,
+                "guardianUserIds": [],
+                "guardianInfo": [],
+                "emergencyContacts": [],
+                **payload,
+                "generatedId": f"S{payload['admissionYear']}-{sequence:05d}",
+            }
+        )
+        if classroom_id is not None:
+            enrollment_service.enroll(identity.scope, student, classroom_id, today(), session)
+            student["classroomId"] = classroom_id
+        _link_accounts(identity, student, {}, session)
+        return student
+
+    with mongo.client.start_session() as session:
+        student = session.with_transaction(write)
+    _forget_linked(student, {})
+    return student
+
+
+def bulk_create(identity, items):
+    """Create many students; each is validated and written on its own, with its own result."""
+    results = []
+    schema = StudentCreateSchema()
+    for index, item in enumerate(items):
+        try:
+            student = create_student(identity, schema.load(item))
+        except ValidationError as error:
+            results.append(
+                _failure(
+                    index,
+                    "VALIDATION_ERROR",
+                    "Invalid student.",
+                    flatten_messages(error.messages, "json"),
+                )
+            )
+        except APIError as error:
+            results.append(_failure(index, error.code, error.message, error.details))
+        else:
+            results.append({"index": index, "status": "created", "id": str(student["_id"]),
+                             "generatedId": student["generatedId"]})  # fmt: skip
+    return results
+
+
+def _failure(index, code, message, details=None):
+    error = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"index": index, "status": "error", "error": error}
+
+
+def list_students(identity, args, page, limit):
+    """(summaries with classroom names, total) for the rows the caller may see."""
+    scope = row_scope(identity)
+    classroom_id = args.get("classroomId")
+    if identity.role == TEACHER and classroom_id is not None:
+        if classroom_id not in identity.classroom_ids:
+            return [], 0
+        scope = {}  # the equality filter below is within the teacher's classrooms
+    repository = StudentRepository(identity.scope)
+    query = repository.list_filter(
+        scope, status=args.get("status"), classroom_id=classroom_id, name_prefix=args.get("q")
+    )
+    projection = {
+        "name": 1,
+        "generatedId": 1,
+        "admissionYear": 1,
+        "classroomId": 1,
+        "status": 1,
+        "createdAt": 1,
+    }
+    items, total = repository.page(
+        query, sort=args["sort_spec"], page=page, limit=limit, projection=projection
+    )
+    return with_classroom_refs(identity, items), total
+
+
+def with_classroom_refs(identity, students):
+    """Expand classroomId into {_id, id, name} (one query for the whole page)."""
+    names = ClassroomRepository(identity.scope).names_by_id(s.get("classroomId") for s in students)
+    for student in students:
+        classroom_id = student.get("classroomId")
+        if classroom_id is None:
+            student["classroomId"] = None
+        else:
+            ref = str(classroom_id)
+            student["classroomId"] = {"_id": ref, "id": ref, "name": names.get(classroom_id)}
+    return students
+
+
+def get_student(identity, student_id):
+    """One student the caller may see (404 otherwise), sensitive fields filtered by role."""
+    student = _visible(identity, student_id)
+    return redact(identity, with_classroom_refs(identity, [student])[0])
+
+
+def redact(identity, student):
+    """Drop the sensitive fields this role does not need."""
+    for field, roles in SENSITIVE_FIELDS.items():
+        if identity.role not in roles:
+            student.pop(field, None)
+    return student
+
+
+def update_student(identity, student_id, changes):
+    """Apply changes; leaving 'active' ends the enrollment; link changes resync accounts."""
+    student = _visible(identity, student_id)
+    _check_links(identity, changes, student["_id"])
+    leaving = changes.get("status") in INACTIVE_STATUSES and student.get("status") == "active"
+
+    def write(session):
+        if leaving:
+            active = EnrollmentRepository(identity.scope, session=session).active_for(
+                student["_id"]
+            )
+            if active is not None:
+                enrollment_service.end_enrollment(
+                    identity.scope,
+                    active,
+                    "withdrawn",
+                    today(),
+                    f"student {changes['status']}",
+                    session,
+                )
+        updated = StudentRepository(identity.scope, session=session).update(student["_id"], changes)
+        _link_accounts(identity, updated, student, session)
+        return updated
+
+    with mongo.client.start_session() as session:
+        updated = session.with_transaction(write)
+    _forget_linked(updated, student)
+    return get_student(identity, updated["_id"])
+
+
+def _visible(identity, student_id):
+    student = StudentRepository(identity.scope).get(student_id)
+    if student is None:
+        raise not_found("Student")
+    scope = row_scope(identity)
+    allowed = (
+        not scope
+        or (identity.role == TEACHER and student.get("classroomId") in identity.classroom_ids)
+        or (identity.role == PARENT and identity.user_id in student.get("guardianUserIds", []))
+        or (identity.role == STUDENT and student.get("userId") == identity.user_id)
+    )
+    if not allowed:
+        raise not_found("Student")
+    return student
+
+
+def _check_links(identity, payload, student_id=None):
+    """userId must be a student account and guardianUserIds parent accounts of this school."""
+    users = UserRepository(identity.scope)
+    if payload.get("userId") is not None:
+        user = users.get(payload["userId"])
+        if user is None or canonical_role(user.get("role")) != STUDENT:
+            raise validation_error(
+                {"json": {"userId": ["Not a student user of this institution."]}}
+            )
+        other = StudentRepository(identity.scope).find_one({"userId": user["_id"]})
+        if other is not None and other["_id"] != student_id:
+            raise APIError(409, "CONFLICT", "That account is already linked to another student.")
+    for guardian_id in payload.get("guardianUserIds", []):
+        user = users.get(guardian_id)
+        if user is None or canonical_role(user.get("role")) != PARENT:
+            raise validation_error(
+                {"json": {"guardianUserIds": [f"{guardian_id} is not a parent user."]}}
+            )
+
+
+def _link_accounts(identity, student, before, session):
+    """Mirror the student's links onto the accounts the auth context reads."""
+    users = UserRepository(identity.scope, session=session)
+    old_account, new_account = before.get("userId"), student.get("userId")
+    if old_account and old_account != new_account:
+        users.update(old_account, {"studentId": None})
+    if new_account:
+        users.update(new_account, {"studentId": student["_id"]})
+    old_guardians = set(before.get("guardianUserIds", []))
+    new_guardians = set(student.get("guardianUserIds", []))
+    for parent_id in old_guardians - new_guardians:
+        users.remove_from_list(parent_id, "childStudentIds", student["_id"])
+    for parent_id in new_guardians - old_guardians:
+        users.add_to_list(parent_id, "childStudentIds", student["_id"])
+
+
+def _forget_linked(student, before):
+    """Drop cached auth contexts of every account whose links may have changed."""
+    accounts = {before.get("userId"), student.get("userId")}
+    accounts |= set(before.get("guardianUserIds", [])) | set(student.get("guardianUserIds", []))
+    for user_id in accounts - {None}:
+        forget_user(user_id)

@@ -1,0 +1,121 @@
+"""Every query shape the list endpoints issue is served by an index (explain on the real server)."""
+
+import itertools
+import threading
+
+import pytest
+from pymongo import monitoring
+
+from educatenext.extensions import mongo
+
+TENANT_COLLECTIONS = {
+    "users",
+    "subjects",
+    "teachers",
+    "classrooms",
+    "students",
+    "enrollments",
+    "invitations",
+}
+
+
+class FindRecorder(monitoring.CommandListener):
+    """Keeps the filter and sort of every find the app sends."""
+
+    def __init__(self):
+        self.finds = []
+        self.lock = threading.Lock()
+
+    def started(self, event):
+        """Record finds on tenant collections."""
+        command = event.command
+        if event.command_name == "find" and command["find"] in TENANT_COLLECTIONS:
+            with self.lock:
+                self.finds.append((command["find"], command.get("filter", {}), command.get("sort")))
+
+    def succeeded(self, event):
+        """Not needed."""
+
+    def failed(self, event):
+        """Not needed."""
+
+
+@pytest.fixture
+def recorder():
+    """One recorder per test."""
+    return FindRecorder()
+
+
+@pytest.fixture
+def app(make_app, recorder):
+    """The test app, with the recorder attached to its MongoClient."""
+    return make_app(MONGO_EVENT_LISTENERS=[recorder])
+
+
+def list_calls():
+    """(role, path) for every list endpoint with each allow-listed filter combination."""
+    student_filters = ["status=active", "classroomId={classroom}", "q=sa"]
+    for size in range(len(student_filters) + 1):
+        for combo in itertools.combinations(student_filters, size):
+            yield "admin", "/students?" + "&".join(combo)
+    yield "admin", "/students?sort=-generatedId"
+    for role in ("teacher", "parent", "student", "finance"):
+        yield role, "/students"
+    yield "teacher", "/students?classroomId={classroom}&status=active"
+    for query in ("", "status=active", "q=ma", "status=active&q=ma", "sort=code"):
+        yield "admin", f"/subjects?{query}"
+    for query in ("", "status=active", "q=te", "status=active&q=te", "sort=employeeId"):
+        yield "admin", f"/teachers?{query}"
+    for query in (
+        "",
+        "academicYear=2025-2026",
+        "status=active",
+        "q=gr",
+        "academicYear=2025-2026&status=active",
+        "academicYear=2025-2026&q=gr",
+        "status=active&q=gr",
+        "academicYear=2025-2026&status=active&q=gr",
+    ):
+        yield "admin", f"/classrooms?{query}"  # fmt: skip
+    yield "teacher", "/classrooms"
+    for query in (
+        "",
+        "classroomId={classroom}",
+        "classroomId={classroom}&status=active",
+        "studentId={student}",
+        "studentId={student}&status=active",
+        "status=active",
+    ):
+        yield "admin", f"/enrollments?{query}"  # fmt: skip
+    yield "teacher", "/enrollments"
+    for query in ("", "role=teacher", "role=teacher&status=active", "q=ad", "sort=-createdAt"):
+        yield "admin", f"/users?{query}"
+    yield "admin", "/invitations"
+
+
+def winning_plan(db, collection, filter_, sort):
+    """The server's winning plan for a find."""
+    command = {"find": collection, "filter": filter_}
+    if sort:
+        command["sort"] = sort
+    return db.command("explain", command)["queryPlanner"]["winningPlan"]
+
+
+def test_every_list_query_uses_an_index(app, client, world, auth_headers, recorder):
+    ids = {
+        "classroom": world["a"]["classroom"]["_id"],
+        "student": world["a"]["student_record"]["_id"],
+    }
+    calls = list(list_calls())
+    for role, path in calls:
+        headers = auth_headers(role)
+        recorder.finds.clear()
+        response = client.get("/api/v1" + path.format(**ids), headers=headers)
+        assert response.status_code == 200, (role, path, response.get_json())
+        with app.app_context():
+            for collection, filter_, sort in recorder.finds:
+                if "institutionId" not in filter_:
+                    continue  # platform lookups by _id (auth context) are primary-key reads
+                plan = str(winning_plan(mongo.db, collection, filter_, sort))
+                assert "IXSCAN" in plan, (role, path, collection, filter_, plan)
+    assert len(calls) > 40

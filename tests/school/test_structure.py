@@ -1,0 +1,120 @@
+"""Subjects, teachers and classrooms."""
+
+from educatenext.extensions import mongo
+
+
+def test_subject_codes_are_unique_and_uppercased(api):
+    created = api().post("/subjects", json={"name": "Physics", "code": "phy-1"})
+    assert created.get_json()["subject"]["code"] == "PHY-1"
+    duplicate = api().post("/subjects", json={"name": "Physics 2", "code": "PHY-1"})
+    assert duplicate.status_code == 409
+    assert (
+        api("admin", "b").post("/subjects", json={"name": "Physics", "code": "PHY-1"}).status_code
+        == 201
+    )
+    listed = api("student").get("/subjects?sort=code").get_json()
+    assert [s["code"] for s in listed] == ["MATH", "PHY-1"]
+    subject_id = created.get_json()["subject"]["id"]
+    assert api().delete(f"/subjects/{subject_id}").get_json()["subject"]["status"] == "archived"
+    assert [s["code"] for s in api().get("/subjects?status=active").get_json()] == ["MATH"]
+    assert api("teacher").post("/subjects", json={"name": "X", "code": "X"}).status_code == 403
+
+
+def test_teachers_are_listed_with_names_and_follow_account_renames(api, world, login):
+    created = api().post(
+        "/teachers",
+        json={
+            "name": "Tina Teacher",
+            "email": "tina@a.test",
+            "password": "tina teaches maths",
+            "employeeId": "T-2",
+        },
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    teacher = created.get_json()["teacher"]
+    assert login("tina@a.test", "tina teaches maths")["user"]["role"] == "teacher"
+    names = [t["name"] for t in api("finance").get("/teachers").get_json()]
+    assert names == ["Teacher A", "Tina Teacher"]
+    api().patch(f"/users/{teacher['userId']}", json={"name": "Tina Turner"})
+    assert api().get(f"/teachers/{teacher['id']}").get_json()["name"] == "Tina Turner"
+    duplicate = api().post("/teachers", json={"userId": teacher["userId"], "employeeId": "T-9"})
+    assert duplicate.status_code == 409
+    not_teacher = api().post(
+        "/teachers", json={"userId": str(world["a"]["parent"]["_id"]), "employeeId": "T-8"}
+    )
+    assert not_teacher.status_code == 400
+    both = api().post(
+        "/teachers", json={"userId": teacher["userId"], "name": "X", "employeeId": "T-7"}
+    )
+    assert both.status_code == 400
+    assert api("student").get("/teachers").status_code == 403
+
+
+def test_primary_teacher_change_moves_row_level_access(api, world, app):
+    new_teacher = (
+        api()
+        .post(
+            "/teachers",
+            json={
+                "name": "Ned New",
+                "email": "ned@a.test",
+                "password": "ned teaches art",
+                "employeeId": "T-3",
+            },
+        )
+        .get_json()["teacher"]
+    )
+    room = str(world["a"]["classroom"]["_id"])
+    assert [s["name"] for s in api("teacher").get("/students").get_json()] == ["Sam Student"]
+    response = api().patch(f"/classrooms/{room}", json={"primaryTeacherId": new_teacher["id"]})
+    assert response.status_code == 200
+    assert api("teacher").get("/students").get_json() == []
+    assert api("teacher").get(f"/classrooms/{room}").status_code == 404
+    assert api("teacher").get("/classrooms").get_json() == []
+    with app.app_context():
+        ned = mongo.db.users.find_one({"email": "ned@a.test"})
+        old = mongo.db.users.find_one({"_id": world["a"]["teacher"]["_id"]})
+    assert ned["classroomIds"] == [world["a"]["classroom"]["_id"]]
+    assert old["classroomIds"] == []
+
+
+def test_classroom_rules(api, world):
+    room = str(world["a"]["classroom"]["_id"])
+    shrink = api().patch(f"/classrooms/{room}", json={"capacity": 0})
+    assert shrink.status_code == 400
+    api().post("/classrooms", json={"name": "Tiny", "academicYear": "2025-2026", "capacity": 1})
+    rooms = api().get("/classrooms?academicYear=2025-2026&sort=name").get_json()
+    assert [r["name"] for r in rooms] == ["Grade 5 A", "Tiny"]
+    assert rooms[0]["enrolledCount"] == 1
+    duplicate = api().post(
+        "/classrooms", json={"name": "grade 5 a", "academicYear": "2025-2026", "capacity": 3}
+    )
+    assert duplicate.status_code == 409
+    unknown_teacher = api().post(
+        "/classrooms",
+        json={
+            "name": "Z",
+            "academicYear": "2025-2026",
+            "capacity": 3,
+            "primaryTeacherId": "64b000000000000000000001",
+        },
+    )
+    assert unknown_teacher.status_code == 400
+    unknown_subject = api().post(
+        "/classrooms",
+        json={
+            "name": "Z",
+            "academicYear": "2025-2026",
+            "capacity": 3,
+            "subjectIds": ["64b000000000000000000001"],
+        },
+    )
+    assert unknown_subject.status_code == 400
+    api().post("/students", json={"name": "Second", "admissionYear": 2025, "classroomId": room})
+    below = api().patch(f"/classrooms/{room}", json={"capacity": 1})
+    assert below.status_code == 409
+    assert api().delete(f"/classrooms/{room}").get_json()["classroom"]["status"] == "archived"
+    full = api().post(
+        "/students", json={"name": "Late", "admissionYear": 2025, "classroomId": room}
+    )
+    assert full.status_code == 409
