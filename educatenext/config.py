@@ -93,7 +93,7 @@ class Config:
         # Per caller (user when authenticated): a dashboard tab polls 4 lists every 30 s.
         self.RATELIMIT_READ = env_str("RATELIMIT_READ", "600 per minute")
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
-        self.RATELIMIT_BULK = env_str("RATELIMIT_BULK", "20 per minute")
+        self.RATELIMIT_BULK = env_str("RATELIMIT_BULK", "60 per minute")
         # Prefixes keep several deployments (or test runs) apart on one Redis.
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "en:cache:")
         self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "en:rl")

@@ -7,6 +7,7 @@ from flask_limiter.util import get_remote_address
 from marshmallow import EXCLUDE, RAISE, Schema
 from webargs.flaskparser import FlaskParser
 
+from educatenext.apidocs import AccessDocsPlugin
 from educatenext.db import Mongo
 from educatenext.errors import validation_error
 from educatenext.schemas_common import ErrorSchema
@@ -38,6 +39,11 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self):
         """The app registers the one error handler itself (errors.init_app)."""
 
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Register inside an app context: the docs plugin reads the app's views and limits."""
+        with self._app.app_context():
+            super().register_blueprint(blp, parameters=parameters, **options)
+
 
 class StrictSchema(Schema):
     """Request schemas reject unknown fields (no mass assignment)."""
@@ -60,7 +66,7 @@ class ResponseSchema(Schema):
         unknown = EXCLUDE
 
 
-api = Api()
+api = Api(spec_kwargs={"extra_plugins": [AccessDocsPlugin()]})
 cache = Cache()
 limiter = Limiter(key_func=get_remote_address)
 mongo = Mongo()

@@ -29,14 +29,18 @@ def _configured(name):
     return lambda: current_app.config[name]
 
 
+def _limit(config_name, methods=None):
+    """A limiter decorator that also tells the API docs which limit it applies."""
+    decorator = limiter.limit(_configured(config_name), key_func=caller_key, methods=methods)
+    decorator.documented_limit = (config_name, methods)
+    return decorator
+
+
 def resource_limits():
     """MethodView decorators: the read limit on GET, the write limit on changes."""
-    return [
-        limiter.limit(_configured("RATELIMIT_READ"), key_func=caller_key, methods=["GET"]),
-        limiter.limit(_configured("RATELIMIT_WRITE"), key_func=caller_key, methods=WRITE_METHODS),
-    ]
+    return [_limit("RATELIMIT_READ", ["GET"]), _limit("RATELIMIT_WRITE", WRITE_METHODS)]
 
 
 def bulk_limits():
     """MethodView decorators for bulk endpoints: stricter."""
-    return [limiter.limit(_configured("RATELIMIT_BULK"), key_func=caller_key)]
+    return [_limit("RATELIMIT_BULK")]

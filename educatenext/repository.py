@@ -124,8 +124,30 @@ class TenantRepository:
         )
 
     def insert_many(self, documents):
-        """Insert several documents of this tenant at once; returns them with their _ids."""
-        return [self.insert(document) for document in documents]
+        """Insert several documents of this tenant in one round trip; returns them with _ids."""
+        now = utcnow()
+        prepared = []
+        for document in documents:
+            document = self.with_search_keys(dict(document))
+            if not self.scope.platform:
+                document[self.tenant_field] = self.scope.institution_id
+            document.setdefault("createdAt", now)
+            document.setdefault("updatedAt", now)
+            prepared.append(document)
+        if prepared:
+            result = self.collection.insert_many(prepared, session=self.session)
+            for document, inserted_id in zip(prepared, result.inserted_ids, strict=True):
+                document["_id"] = inserted_id
+        return prepared
+
+    def update_many(self, filter_, changes):
+        """$set the same changes on every matching document of this tenant; returns the count."""
+        changes = {key: value for key, value in changes.items() if key != self.tenant_field}
+        changes["updatedAt"] = utcnow()
+        result = self.collection.update_many(
+            self.scoped(filter_), {"$set": changes}, session=self.session
+        )
+        return result.modified_count
 
     def aggregate(self, pipeline):
         """Run a pipeline whose first stage restricts it to this tenant."""

@@ -26,17 +26,12 @@ class ClassroomRepository(TenantRepository):
             query["nameLower"] = bounds
         return query
 
-    def take_seat(self, classroom_id):
-        """Reserve a seat atomically; None when the classroom is full, archived or unknown."""
+    def take_seat(self, classroom_id, seats=1):
+        """Reserve seats atomically; None when they do not fit, or archived/unknown classroom."""
+        fits = {"$lte": [{"$add": ["$enrolledCount", seats]}, "$capacity"]}
         return self.collection.find_one_and_update(
-            self.scoped(
-                {
-                    "_id": classroom_id,
-                    "status": "active",
-                    "$expr": {"$lt": ["$enrolledCount", "$capacity"]},
-                }
-            ),
-            {"$inc": {"enrolledCount": 1}},
+            self.scoped({"_id": classroom_id, "status": "active", "$expr": fits}),
+            {"$inc": {"enrolledCount": seats}},
             return_document=ReturnDocument.AFTER,
             session=self.session,
         )

@@ -24,3 +24,8 @@ class EnrollmentRepository(TenantRepository):
     def active_for(self, student_id):
         """The student's active enrollment, or None."""
         return self.find_one({"studentId": student_id, "status": "active"})
+
+    def active_student_ids(self, student_ids):
+        """Which of these students already have an active enrollment."""
+        query = {"studentId": {"$in": list(student_ids)}, "status": "active"}
+        return {doc["studentId"] for doc in self.find(query, projection={"studentId": 1})}

@@ -67,32 +67,106 @@ def create_enrollment(identity, payload):
 
 
 def bulk_enroll(identity, payload):
-    """Enroll many students into one classroom; one result per student, in order."""
+    """Enroll many students into one classroom; one result per student, in request order.
+
+    Checks are made for the whole list at once and every accepted student is written in a
+    single transaction (a few round trips instead of several per student). If that
+    transaction loses a race (seats taken or a student enrolled meanwhile), each student is
+    retried on its own so every result stays exact.
+    """
     start = payload.get("startDate") or today()
-    results = []
-    for student_id in payload["studentIds"]:
+    classroom_id = payload["classroomId"]
+    results, accepted = _precheck(identity, classroom_id, payload["studentIds"])
+    if accepted:
         try:
-            enrollment = create_enrollment(
-                identity,
-                {
-                    "studentId": student_id,
-                    "classroomId": payload["classroomId"],
-                    "startDate": start,
-                },
+            enrollments = _in_transaction(
+                lambda session: _enroll_batch(identity, classroom_id, accepted, start, session)
             )
-        except APIError as error:
-            results.append(
-                {
-                    "studentId": str(student_id),
-                    "status": "error",
-                    "error": {"code": error.code, "message": error.message},
-                }
-            )
+        except (APIError, DuplicateKeyError):
+            enrollments = None
+        for student_id in accepted:
+            if enrollments is not None:
+                results[student_id] = _enrolled(student_id, enrollments[student_id])
+            else:
+                results[student_id] = _enroll_one(identity, student_id, classroom_id, start)
+    return [results[student_id] for student_id in payload["studentIds"]]
+
+
+def _precheck(identity, classroom_id, student_ids):
+    """Per-student verdicts from three queries; returns (results so far, accepted ids)."""
+    unique_ids = list(dict.fromkeys(student_ids))
+    students = {
+        s["_id"]: s for s in StudentRepository(identity.scope).find({"_id": {"$in": unique_ids}})
+    }
+    already = EnrollmentRepository(identity.scope).active_student_ids(unique_ids)
+    classroom = ClassroomRepository(identity.scope).get(classroom_id)
+    free = 0
+    if classroom is not None and classroom.get("status") == "active":
+        free = classroom["capacity"] - classroom.get("enrolledCount", 0)
+    results, accepted = {}, []
+    for student_id in unique_ids:
+        student = students.get(student_id)
+        if classroom is None:
+            error = validation_error({"json": {"classroomId": ["Unknown classroom."]}})
+        elif student is None:
+            error = validation_error({"json": {"studentId": ["Unknown student."]}})
+        elif student.get("status") != "active":
+            error = APIError(409, "CONFLICT", "Only active students can be enrolled.")
+        elif student_id in already:
+            error = APIError(409, "ALREADY_ENROLLED")
+        elif len(accepted) >= free:
+            error = APIError(409, "CLASSROOM_FULL")
         else:
-            results.append(
-                {"studentId": str(student_id), "status": "enrolled", "id": str(enrollment["_id"])}
-            )
-    return results
+            accepted.append(student_id)
+            continue
+        results[student_id] = _failed(student_id, error)
+    return results, accepted
+
+
+def _enroll_batch(identity, classroom_id, student_ids, start, session):
+    """Inside one transaction: take all seats, insert all enrollments, point the students."""
+    classroom = ClassroomRepository(identity.scope, session=session).take_seat(
+        classroom_id, len(student_ids)
+    )
+    if classroom is None:
+        raise APIError(409, "CLASSROOM_FULL")
+    common = {
+        "classroomId": classroom_id,
+        "academicYear": classroom["academicYear"],
+        "status": "active",
+    }
+    documents = [
+        {**common, "studentId": student_id, "startDate": start, "endDate": None, "reason": None}
+        for student_id in student_ids
+    ]
+    inserted = EnrollmentRepository(identity.scope, session=session).insert_many(documents)
+    StudentRepository(identity.scope, session=session).update_many(
+        {"_id": {"$in": list(student_ids)}}, {"classroomId": classroom_id}
+    )
+    return {document["studentId"]: document for document in inserted}
+
+
+def _enroll_one(identity, student_id, classroom_id, start):
+    """The per-student path (fallback after a lost race)."""
+    try:
+        enrollment = create_enrollment(
+            identity, {"studentId": student_id, "classroomId": classroom_id, "startDate": start}
+        )
+    except APIError as error:
+        return _failed(student_id, error)
+    return _enrolled(student_id, enrollment)
+
+
+def _enrolled(student_id, enrollment):
+    return {"studentId": str(student_id), "status": "enrolled", "id": str(enrollment["_id"])}
+
+
+def _failed(student_id, error):
+    return {
+        "studentId": str(student_id),
+        "status": "error",
+        "error": {"code": error.code, "message": error.message},
+    }
 
 
 def withdraw(identity, enrollment_id, payload):

@@ -147,3 +147,31 @@ def test_teachers_see_their_classrooms_enrollments_only(api, world):
         == "1"
     )
     assert api("parent").get("/enrollments").status_code == 403
+
+
+def test_bulk_falls_back_to_one_by_one_after_a_lost_race(api, app, monkeypatch):
+    """If the batch transaction cannot take all seats, each student is tried on its own."""
+    from educatenext.classrooms.repository import ClassroomRepository
+
+    room = new_classroom(api, capacity=3)
+    students = [new_student(api, f"R{n}") for n in range(3)]
+    original = ClassroomRepository.take_seat
+
+    def lose_batch_race(self, classroom_id, seats=1):
+        return None if seats > 1 else original(self, classroom_id, seats)
+
+    monkeypatch.setattr(ClassroomRepository, "take_seat", lose_batch_race)
+    body = (
+        api()
+        .post("/enrollments/bulk", json={"classroomId": room, "studentIds": students})
+        .get_json()
+    )
+    assert [r["status"] for r in body["results"]] == ["enrolled"] * 3
+    assert seats(app, room) == 3
+
+
+def test_bulk_with_unknown_classroom_fails_every_item(api):
+    student = new_student(api, "Lonely")
+    payload = {"classroomId": "64b000000000000000000001", "studentIds": [student]}
+    body = api().post("/enrollments/bulk", json=payload).get_json()
+    assert body["results"][0]["error"]["code"] == "VALIDATION_ERROR"

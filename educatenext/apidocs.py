@@ -1,0 +1,68 @@
+"""OpenAPI additions derived from the code: error responses and rate limits per operation."""
+
+from apispec import BasePlugin
+from flask import current_app
+
+from educatenext.errors import STATUS_CODES
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: VALIDATION_ERROR (details per field) or MALFORMED_JSON",
+    401: "Missing, invalid or expired token (UNAUTHORIZED)",
+    403: "The caller's role may not do this (FORBIDDEN)",
+    404: "No such resource in the caller's institution (NOT_FOUND)",
+    409: "Conflicts with current state (CONFLICT, DUPLICATE_KEY, ...)",
+    413: "Body larger than the configured limit (PAYLOAD_TOO_LARGE)",
+    415: "Body is not application/json (UNSUPPORTED_MEDIA_TYPE)",
+    429: "Rate limit hit (RATE_LIMITED); see Retry-After",
+    503: "A dependency is down (DATABASE_UNAVAILABLE, ...); see Retry-After",
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def error_response(status):
+    """An operation response that carries the envelope."""
+    return {
+        "description": ERROR_DESCRIPTIONS.get(status, STATUS_CODES.get(status, "Error")),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def documented_limits(view):
+    """[(config name, methods)] from the view class's rate-limit decorators."""
+    view_class = getattr(view, "view_class", None)
+    return [
+        decorator.documented_limit
+        for decorator in getattr(view_class, "decorators", [])
+        if hasattr(decorator, "documented_limit")
+    ]
+
+
+class AccessDocsPlugin(BasePlugin):
+    """Adds the error responses an operation can produce and its rate limit."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        """Called by apispec for every path flask-smorest registers."""
+        rule = kwargs.get("rule")
+        if rule is None or operations is None:
+            return
+        limits = documented_limits(current_app.view_functions.get(rule.endpoint))
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            statuses = [400, 503]
+            if operation.get("security", [{}]) != []:
+                statuses += [401, 403]
+            if "<" in rule.rule:
+                statuses.append(404)
+            if method in WRITES:
+                statuses += [409, 413, 415]
+            for name, methods in limits:
+                if methods is None or method.upper() in methods:
+                    value = current_app.config[name]
+                    operation["x-rate-limit"] = value
+                    operation["description"] = (
+                        f"{operation.get('description', '')}\n\nRate limit: {value} per caller "
+                        "(user when authenticated, else client address)."
+                    ).strip()
+                    statuses.append(429)
+            for status in statuses:
+                responses.setdefault(str(status), error_response(status))

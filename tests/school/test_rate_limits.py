@@ -1,0 +1,58 @@
+"""Per-endpoint limits (read, write, bulk) per caller, with standard headers."""
+
+import pytest
+
+
+@pytest.fixture
+def app(make_app):
+    """Small limits so the test can reach them."""
+    return make_app(
+        RATELIMIT_READ="5 per minute", RATELIMIT_WRITE="2 per minute", RATELIMIT_BULK="1 per minute"
+    )
+
+
+def test_read_limit_headers_and_429(client, auth_headers):
+    headers = auth_headers("admin")
+    first = client.get("/api/v1/subjects", headers=headers)
+    assert first.headers["X-RateLimit-Limit"] == "5"
+    assert first.headers["X-RateLimit-Remaining"] == "4"
+    assert int(first.headers["X-RateLimit-Reset"]) > 0
+    for _ in range(4):
+        assert client.get("/api/v1/subjects", headers=headers).status_code == 200
+    limited = client.get("/api/v1/subjects", headers=headers)
+    assert limited.status_code == 429
+    assert limited.get_json()["code"] == "RATE_LIMITED"
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    # Another user behind the same address has their own budget.
+    assert client.get("/api/v1/subjects", headers=auth_headers("teacher")).status_code == 200
+
+
+def test_writes_and_bulk_have_their_own_stricter_budgets(client, auth_headers):
+    headers = auth_headers("admin")
+    for code in ("A1", "A2"):
+        assert (
+            client.post(
+                "/api/v1/subjects", json={"name": code, "code": code}, headers=headers
+            ).status_code
+            == 201
+        )
+    assert (
+        client.post(
+            "/api/v1/subjects", json={"name": "A3", "code": "A3"}, headers=headers
+        ).status_code
+        == 429
+    )
+    assert client.get("/api/v1/subjects", headers=headers).status_code == 200  # reads unaffected
+    bulk = {"students": [{"name": "Bulk", "admissionYear": 2025}]}
+    assert client.post("/api/v1/students/bulk", json=bulk, headers=headers).status_code == 200
+    assert client.post("/api/v1/students/bulk", json=bulk, headers=headers).status_code == 429
+
+
+def test_dashboard_polling_fits_the_default_read_limit(make_app):
+    """Four list calls every 30 s per tab is 8/min; the default allows dozens of tabs per user."""
+    from limits import parse_many
+
+    app = make_app()
+    [limit] = parse_many(app.config["RATELIMIT_READ"])
+    per_minute = limit.amount * 60 / limit.get_expiry()
+    assert per_minute / 8 >= 50
