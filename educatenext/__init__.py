@@ -110,12 +110,16 @@ def _configure_libraries(app):
 
 def _register_blueprints(app):
     """Health at the root, resources under /api/v1, local Swagger UI assets."""
+    from educatenext.attendance.routes import blp as attendance_blp
     from educatenext.auth.routes import blp as auth_blp
     from educatenext.classrooms.routes import blp as classrooms_blp
     from educatenext.enrollments.routes import blp as enrollments_blp
+    from educatenext.grades.routes import blp as grades_blp
     from educatenext.health.routes import blp as health_blp
     from educatenext.institutions.routes import blp as institutions_blp
     from educatenext.invitations.routes import blp as invitations_blp
+    from educatenext.qr.routes import blp as qr_blp
+    from educatenext.reportcards.routes import blp as reports_blp
     from educatenext.students.routes import blp as students_blp
     from educatenext.subjects.routes import blp as subjects_blp
     from educatenext.teachers.routes import blp as teachers_blp
@@ -125,6 +129,7 @@ def _register_blueprints(app):
     resources = (
         auth_blp, institutions_blp, users_blp, invitations_blp,
         subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,
+        attendance_blp, qr_blp, grades_blp, reports_blp,
     )  # fmt: skip
     for blueprint in resources:
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")

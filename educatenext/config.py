@@ -69,6 +69,9 @@ class Config:
     def __init__(self):
         self.SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET)
         self.JWT_SECRET = env_str("JWT_SECRET", self.SECRET_KEY)
+        # Signs students' QR payloads (HMAC-SHA256); production needs its own value.
+        self.QR_SECRET = env_str("QR_SECRET", DEV_SECRET)
+        self.QR_TTL_SECONDS = env_int("QR_TTL_SECONDS", 24 * 3600)
         self.DEBUG = env_bool("FLASK_DEBUG", self.DEBUG)
 
         # MongoDB: timeouts stay well under gunicorn's 30 s worker timeout so a dead
@@ -158,7 +161,7 @@ class ProductionConfig(Config):
     def validate(self):
         """Refuse default or short secrets, debug mode and a per-process limiter."""
         problems = []
-        for name in ("SECRET_KEY", "JWT_SECRET"):
+        for name in ("SECRET_KEY", "JWT_SECRET", "QR_SECRET"):
             value = getattr(self, name)
             if value == DEV_SECRET or len(value.encode()) < 32:
                 problems.append(f"{name} must be set to a random value of at least 32 bytes")

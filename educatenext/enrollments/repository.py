@@ -29,3 +29,18 @@ class EnrollmentRepository(TenantRepository):
         """Which of these students already have an active enrollment."""
         query = {"studentId": {"$in": list(student_ids)}, "status": "active"}
         return {doc["studentId"] for doc in self.find(query, projection={"studentId": 1})}
+
+    @staticmethod
+    def on_day(day):
+        """Enrollments covering a calendar day: started on or before it, not ended by it."""
+        return {"startDate": {"$lte": day}, "$or": [{"endDate": None}, {"endDate": {"$gt": day}}]}
+
+    def is_enrolled(self, student_id, classroom_id, day):
+        """True when the student was enrolled in the classroom on that day."""
+        query = {"studentId": student_id, "classroomId": classroom_id, **self.on_day(day)}
+        return self.find_one(query, projection={"_id": 1}) is not None
+
+    def enrolled_on(self, classroom_id, day):
+        """Ids of the classroom's students on that day."""
+        query = {"classroomId": classroom_id, **self.on_day(day)}
+        return {doc["studentId"] for doc in self.find(query, projection={"studentId": 1})}

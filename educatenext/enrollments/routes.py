@@ -5,6 +5,7 @@ from flask.views import MethodView
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, TEACHER
+from educatenext.bulk import bulk_answer
 from educatenext.enrollments import service
 from educatenext.enrollments.schemas import (
     EnrollmentBulkSchema,
@@ -60,15 +61,7 @@ class EnrollmentBulk(MethodView):
     @blp.response(200, BulkResultSchema)
     def post(self, payload):
         """Enroll up to 200 students into one classroom; one result per student."""
-        results = service.bulk_enroll(current_identity(), payload)
-        done = sum(1 for r in results if r["status"] == "enrolled")
-        failed = len(results) - done
-        return {
-            "message": f"{done} enrolled, {failed} failed.",
-            "succeeded": done,
-            "failed": failed,
-            "results": results,
-        }
+        return bulk_answer(service.bulk_enroll(current_identity(), payload), "enrolled")
 
 
 @blp.route("/<enrollment_id>")

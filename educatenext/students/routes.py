@@ -5,6 +5,7 @@ from flask.views import MethodView
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, INSTITUTION_ROLES
+from educatenext.bulk import bulk_answer
 from educatenext.extensions import Blueprint
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import bulk_limits, resource_limits
@@ -69,15 +70,7 @@ class StudentBulk(MethodView):
     @blp.response(200, BulkResultSchema)
     def post(self, payload):
         """Create up to 200 students; one result per item, in order."""
-        results = service.bulk_create(current_identity(), payload["students"])
-        created = sum(1 for r in results if r["status"] == "created")
-        failed = len(results) - created
-        return {
-            "message": f"{created} created, {failed} failed.",
-            "succeeded": created,
-            "failed": failed,
-            "results": results,
-        }
+        return bulk_answer(service.bulk_create(current_identity(), payload["students"]), "created")
 
 
 @blp.route("/<student_id>")

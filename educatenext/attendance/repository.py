@@ -1,0 +1,78 @@
+"""Attendance records (one per student, classroom and day) and attendance sessions."""
+
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import DuplicateKeyError
+
+from educatenext.repository import TenantRepository
+from educatenext.values import utcnow
+
+
+class AttendanceRepository(TenantRepository):
+    """Attendance records of one institution."""
+
+    collection_name = "attendance"
+
+    def mark(self, key, fields):
+        """Upsert one record; returns (record, previous or None). Retries a lost insert race."""
+        query = self.scoped(key)
+        now = utcnow()
+        update = {
+            "$set": {**fields, "updatedAt": now},
+            "$setOnInsert": {"createdAt": now},
+        }
+        for _ in range(2):
+            try:
+                previous = self.collection.find_one_and_update(
+                    query,
+                    update,
+                    upsert=True,
+                    return_document=ReturnDocument.BEFORE,
+                    session=self.session,
+                )
+                break
+            except DuplicateKeyError:
+                continue
+        return self.find_one(key), previous
+
+    def for_classroom_day(self, classroom_id, day):
+        """{studentId: record} for a classroom's day."""
+        return {r["studentId"]: r for r in self.find({"classroomId": classroom_id, "date": day})}
+
+    def upsert_many(self, classroom_id, day, changes):
+        """One bulk write of {studentId: fields} upserts for a classroom's day."""
+        if not changes:
+            return
+        now = utcnow()
+        operations = [
+            UpdateOne(
+                self.scoped({"studentId": student_id, "classroomId": classroom_id, "date": day}),
+                {"$set": {**fields, "updatedAt": now}, "$setOnInsert": {"createdAt": now}},
+                upsert=True,
+            )
+            for student_id, fields in changes.items()
+        ]
+        self.collection.bulk_write(operations, ordered=False, session=self.session)
+
+
+class AttendanceSessionRepository(TenantRepository):
+    """QR attendance sessions: one active per classroom and session type."""
+
+    collection_name = "attendance_sessions"
+
+    def count_scan(self, session_id):
+        """One more student recorded by this session."""
+        self.collection.update_one(
+            self.scoped({"_id": session_id}), {"$inc": {"scannedCount": 1}}, session=self.session
+        )
+
+
+def status_counts(repository, match):
+    """{present, absent, late, excused, total, rate} for matching records (one pipeline)."""
+    rows = repository.aggregate(
+        [{"$match": match}, {"$group": {"_id": "$status", "count": {"$sum": 1}}}]
+    )
+    counts = dict.fromkeys(("present", "absent", "late", "excused"), 0)
+    counts.update({row["_id"]: row["count"] for row in rows})
+    total = sum(counts.values())
+    attended = counts["present"] + counts["late"]
+    return {**counts, "total": total, "rate": round(attended * 100 / total, 2) if total else None}

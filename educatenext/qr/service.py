@@ -1,0 +1,105 @@
+"""Signed, expiring QR payloads binding user, user type, institution and issue time.
+
+Format: base64url(JSON claims) "." base64url(HMAC-SHA256(claims)). Each generation bumps the
+user's qrVersion, so regenerating a code invalidates the previous one.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from pymongo import ReturnDocument
+
+from educatenext.auth.roles import ADMIN, canonical_role
+from educatenext.errors import APIError, not_found
+from educatenext.repository import TenantScope
+from educatenext.users.repository import UserRepository
+from educatenext.values import parse_object_id, utcnow
+
+MAX_PAYLOAD = 512
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(body):
+    key = current_app.config["QR_SECRET"].encode()
+    return hmac.new(key, body.encode(), hashlib.sha256).digest()
+
+
+def generate(identity, user_id, user_type):
+    """A new QR payload for a user of the caller's institution (self, or any user for admins)."""
+    target = parse_object_id(user_id)
+    if target is None or (identity.role != ADMIN and target != identity.user_id):
+        raise not_found("User")
+    users = UserRepository(identity.scope)
+    user = users.collection.find_one_and_update(
+        users.scoped({"_id": target, "status": "active"}),
+        {"$inc": {"qrVersion": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if user is None:
+        raise not_found("User")
+    role = canonical_role(user.get("role"))
+    if user_type != role:
+        raise APIError(400, "VALIDATION_ERROR", details=[
+            {"location": "json", "field": "userType", "message": f"This user is a {role}."}
+        ])  # fmt: skip
+    issued = utcnow()
+    expires = issued + timedelta(seconds=current_app.config["QR_TTL_SECONDS"])
+    claims = {
+        "uid": str(user["_id"]),
+        "typ": role,
+        "iid": str(identity.institution_id),
+        "iat": int(issued.timestamp()),
+        "exp": int(expires.timestamp()),
+        "v": user["qrVersion"],
+    }
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    return {"qrData": f"{body}.{_b64(_signature(body))}", "userId": str(user["_id"]),
+            "userType": role, "issuedAt": issued, "expiresAt": expires}  # fmt: skip
+
+
+def verify(qr_data, institution_id):
+    """The user a payload names, after checking signature, expiry, institution and version."""
+    invalid = APIError(400, "QR_INVALID")
+    if not isinstance(qr_data, str) or len(qr_data) > MAX_PAYLOAD or qr_data.count(".") != 1:
+        raise invalid
+    body, signature = qr_data.split(".")
+    try:
+        given = _unb64(signature)
+        claims = json.loads(_unb64(body))
+    except ValueError:
+        raise invalid from None
+    if not hmac.compare_digest(given, _signature(body)) or not isinstance(claims, dict):
+        raise invalid
+    if claims.get("exp", 0) <= datetime.now(UTC).timestamp():
+        raise APIError(400, "QR_EXPIRED")
+    if claims.get("iid") != str(institution_id):
+        raise APIError(400, "QR_INVALID", "This QR code belongs to another institution.")
+    user = UserRepository(TenantScope.of(institution_id)).get(claims.get("uid"))
+    if user is None or user.get("status") != "active" or user.get("qrVersion") != claims.get("v"):
+        raise APIError(400, "QR_INVALID", "This QR code was replaced or its user is inactive.")
+    return user, claims
+
+
+def describe(qr_data, identity):
+    """Validation answer for GET /qr/validate."""
+    user, claims = verify(qr_data, identity.institution_id)
+    return {
+        "valid": True,
+        "userId": str(user["_id"]),
+        "userType": claims["typ"],
+        "name": user.get("name"),
+        "institutionId": claims["iid"],
+        "issuedAt": datetime.fromtimestamp(claims["iat"], UTC),
+        "expiresAt": datetime.fromtimestamp(claims["exp"], UTC),
+    }
