@@ -110,6 +110,8 @@ def _configure_libraries(app):
 
 def _register_blueprints(app):
     """Health at the root, resources under /api/v1, local Swagger UI assets."""
+    from educatenext.analytics.routes import blp as analytics_blp
+    from educatenext.assignments.routes import blp as assignments_blp
     from educatenext.attendance.routes import blp as attendance_blp
     from educatenext.auth.routes import blp as auth_blp
     from educatenext.classrooms.routes import blp as classrooms_blp
@@ -129,7 +131,7 @@ def _register_blueprints(app):
     resources = (
         auth_blp, institutions_blp, users_blp, invitations_blp,
         subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,
-        attendance_blp, qr_blp, grades_blp, reports_blp,
+        attendance_blp, qr_blp, grades_blp, reports_blp, assignments_blp, analytics_blp,
     )  # fmt: skip
     for blueprint in resources:
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")

@@ -153,5 +153,9 @@ class TenantRepository:
         """Run a pipeline whose first stage restricts it to this tenant."""
         stages = list(pipeline)
         if not self.scope.platform:
-            stages.insert(0, {"$match": {self.tenant_field: self.scope.institution_id}})
+            # Merged into the leading $match so the planner sees one index-friendly filter.
+            if stages and "$match" in stages[0]:
+                stages[0] = {"$match": self.scoped(stages[0]["$match"])}
+            else:
+                stages.insert(0, {"$match": {self.tenant_field: self.scope.institution_id}})
         return list(self.collection.aggregate(stages, session=self.session))

@@ -7,15 +7,19 @@ is a prefix of another of its indexes, one index serves both (MongoDB uses prefi
     brief                                                 -> index name
     students    {institutionId, status}                   -> students_tenant_status
     students    {institutionId, classroomId}              -> students_tenant_classroom
-    attendance  {studentId, date: -1}                     -> attendance_tenant_student_date_status
-    attendance  {studentId, date: -1, status}             -> attendance_tenant_student_date_status
+    attendance  {studentId, date: -1}                     -> attendance_tenant_student_date
+    attendance  {studentId, date: -1, status}             -> attendance_tenant_student_status_date
     grades      {studentId, subjectId}                    -> grades_tenant_student_subject_period
     grades      {studentId, subjectId, gradingPeriod}     -> grades_tenant_student_subject_period
     enrollments {classroomId, status}                     -> enrollments_tenant_classroom_status
     users       {institutionId, role, status}             -> users_tenant_role_status
     assignments {classroomId, dueDate: -1}                -> assignments_tenant_classroom_due
 
-A grading period is (academicYear, semester) in our model.
+A grading period is (academicYear, semester) in our model. Range keys (dates) come after
+the equality keys (MongoDB's Equality-Sort-Range rule), so the brief's attendance
+{studentId, date, status} becomes {studentId, status, date}: with status after the date
+range the index could only filter status while scanning, and the dev server (secantusdb)
+even drops the range's upper bound when more keys follow it.
 """
 
 from pymongo import ASCENDING as ASC
@@ -35,8 +39,12 @@ INDEXES = {
     ],
     "attendance": [
         IndexModel(
-            [("institutionId", ASC), ("studentId", ASC), ("date", DESC), ("status", ASC)],
-            name="attendance_tenant_student_date_status",
+            [("institutionId", ASC), ("studentId", ASC), ("date", DESC)],
+            name="attendance_tenant_student_date",
+        ),
+        IndexModel(
+            [("institutionId", ASC), ("studentId", ASC), ("status", ASC), ("date", DESC)],
+            name="attendance_tenant_student_status_date",
         ),
     ],
     "grades": [

@@ -1,8 +1,8 @@
 """Academic records: attendance, QR sessions, grades, report cards.
 
 Attendance is one record per student, classroom and day (unique). Each list/report query
-shape has an index with the same key order (the brief's attendance and grades indexes
-from 0001 serve the per-student queries).
+shape has an index with the same key order, equality keys first and the date range last
+(the brief's attendance and grades indexes from 0001 serve the per-student queries).
 """
 
 from pymongo import ASCENDING as ASC
@@ -24,9 +24,8 @@ INDEXES = {
         tenant("studentId", "classroomId", "date", name="attendance_one_per_student_classroom_day", unique=True),
         tenant("classroomId", "-date", name="attendance_tenant_classroom_date"),
         tenant("classroomId", "status", "-date", name="attendance_tenant_classroom_status_date"),
-        tenant("studentId", "status", "-date", name="attendance_tenant_student_status_date"),
-        tenant("-date", "status", name="attendance_tenant_date_status"),
         tenant("status", "-date", name="attendance_tenant_status_date"),
+        tenant("-date", name="attendance_tenant_date"),
     ],
     "attendance_sessions": [
         tenant("classroomId", "sessionType", name="attendance_sessions_one_active", unique=True,
@@ -39,6 +38,13 @@ INDEXES = {
         tenant("classroomId", "academicYear", "semester", "subjectId", name="grades_tenant_classroom_period"),
         tenant("studentId", "academicYear", "semester", name="grades_tenant_student_period"),
         tenant("studentId", "-date", name="grades_tenant_student_date"),
+    ],
+    "assignments": [
+        tenant("classroomId", "status", "-dueDate", name="assignments_tenant_classroom_status_due"),
+    ],
+    "submissions": [
+        tenant("assignmentId", "studentId", name="submissions_one_per_student", unique=True),
+        tenant("assignmentId", "submittedAt", name="submissions_tenant_assignment_time"),
     ],
     "report_cards": [
         tenant("studentId", "academicYear", "semester", name="report_cards_one_per_period", unique=True),

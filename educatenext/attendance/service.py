@@ -13,12 +13,11 @@ from educatenext.students.repository import StudentRepository
 from educatenext.values import today, utcnow
 
 
-def _check_classroom(identity, classroom_id):
+def check_classroom(identity, classroom_id):
     """The classroom, which a teacher must teach; 404 otherwise."""
     classroom = ClassroomRepository(identity.scope).get(classroom_id)
-    if classroom is None or (
-        identity.role == TEACHER and classroom_id not in identity.classroom_ids
-    ):
+    teaches = classroom is not None and classroom["_id"] in identity.classroom_ids
+    if classroom is None or (identity.role == TEACHER and not teaches):
         raise not_found("Classroom")
     return classroom
 
@@ -32,7 +31,7 @@ def _check_day(day):
 
 def mark(identity, payload):
     """Create or update one student's record for a day; returns (record, created)."""
-    _check_classroom(identity, payload["classroomId"])
+    check_classroom(identity, payload["classroomId"])
     _check_day(payload["date"])
     if not EnrollmentRepository(identity.scope).is_enrolled(
         payload["studentId"], payload["classroomId"], payload["date"]
@@ -61,7 +60,7 @@ def mark(identity, payload):
 def roster(identity, payload):
     """Mark a classroom's day in one request; idempotent (a repeat writes nothing)."""
     classroom_id, day = payload["classroomId"], payload["date"]
-    _check_classroom(identity, classroom_id)
+    check_classroom(identity, classroom_id)
     _check_day(day)
     enrolled = EnrollmentRepository(identity.scope).enrolled_on(classroom_id, day)
     repository = AttendanceRepository(identity.scope)
@@ -141,7 +140,7 @@ def list_attendance(identity, args, page, limit):
 
 def start_session(identity, payload):
     """Start a QR session; a second active one for the classroom and type is a 409."""
-    _check_classroom(identity, payload["classroomId"])
+    check_classroom(identity, payload["classroomId"])
     now = utcnow()
     try:
         return AttendanceSessionRepository(identity.scope).insert(

@@ -1,0 +1,167 @@
+"""Report pipelines: hand-computed results on the real server, and each served by an index."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bson import ObjectId
+
+from educatenext.analytics import repository as pipelines
+from educatenext.extensions import mongo
+from educatenext.repository import TenantScope
+
+DAY = datetime(2025, 10, 6, tzinfo=UTC)
+
+
+@pytest.fixture
+def term(api, world, app):
+    """Three students in the classroom; five days of attendance; two grades."""
+    room = world["a"]["classroom"]["_id"]
+    sam = world["a"]["student_record"]["_id"]
+    ids = [sam] + [
+        ObjectId(
+            api()
+            .post("/students", json={"name": name, "admissionYear": 2025, "classroomId": str(room)})
+            .get_json()["student"]["id"]
+        )
+        for name in ("Ava", "Ben")
+    ]
+    pattern = {  # five school days each
+        sam: ["present", "present", "late", "present", "present"],  # 100 %
+        ids[1]: ["present", "absent", "absent", "present", "excused"],  # 40 %
+        ids[2]: ["present", "present", "present", "absent", "late"],  # 80 %
+    }
+    institution = world["a"]["institution"]["_id"]
+    with app.app_context():
+        mongo.db.enrollments.update_many({}, {"$set": {"startDate": DAY - timedelta(days=30)}})
+        mongo.db.attendance.insert_many(
+            [
+                {
+                    "institutionId": institution,
+                    "studentId": student,
+                    "classroomId": room,
+                    "date": DAY + timedelta(days=n),
+                    "status": status,
+                }
+                for student, statuses in pattern.items()
+                for n, status in enumerate(statuses)
+            ]
+        )
+    return {"room": str(room), "sam": str(sam), "ava": str(ids[1]), "ben": str(ids[2])}
+
+
+def test_student_summary(api, term):
+    query = "startDate=2025-10-06&endDate=2025-10-10"
+    body = api("parent").get(f"/analytics/attendance/students/{term['sam']}?{query}").get_json()
+    assert (body["present"], body["late"], body["total"], body["rate"]) == (4, 1, 5, 100.0)
+    ava = (
+        api()
+        .get(
+            f"/analytics/attendance/students/{term['ava']}?startDate=2025-10-07&endDate=2025-10-08"
+        )
+        .get_json()
+    )
+    assert (ava["absent"], ava["total"], ava["rate"]) == (2, 2, 0.0)
+    assert (
+        api("parent").get(f"/analytics/attendance/students/{term['ava']}?{query}").status_code
+        == 404
+    )
+    backwards = api().get(
+        f"/analytics/attendance/students/{term['sam']}?startDate=2025-10-10&endDate=2025-10-06"
+    )
+    assert backwards.status_code == 400
+
+
+def test_daily_sheet(api, term):
+    sheet = (
+        api("teacher")
+        .get(f"/analytics/attendance/classrooms/{term['room']}/daily?date=2025-10-07")
+        .get_json()
+    )
+    assert [(row["name"], row["status"]) for row in sheet] == [
+        ("Ava", "absent"),
+        ("Ben", "present"),
+        ("Sam Student", "present"),
+    ]
+    untaken = (
+        api("teacher")
+        .get(f"/analytics/attendance/classrooms/{term['room']}/daily?date=2025-10-20")
+        .get_json()
+    )
+    assert {row["status"] for row in untaken} == {None}
+
+
+def test_chronic_absence(api, term):
+    query = f"classroomId={term['room']}&startDate=2025-10-06&endDate=2025-10-10"
+    rows = api("teacher").get(f"/analytics/attendance/chronic-absence?{query}").get_json()
+    assert [(row["name"], row["rate"]) for row in rows] == [("Ava", 40.0), ("Ben", 80.0)]
+    rows = (
+        api("teacher").get(f"/analytics/attendance/chronic-absence?{query}&threshold=50").get_json()
+    )
+    assert [row["name"] for row in rows] == ["Ava"]
+
+
+def test_completion(api, world, term):
+    api().post("/classrooms", json={"name": "Empty", "academicYear": "2025-2026", "capacity": 5})
+    taken_day = api().get("/analytics/attendance/completion?date=2025-10-06").get_json()
+    assert [row["name"] for row in taken_day] == ["Empty"]
+    assert [
+        row["name"]
+        for row in api().get("/analytics/attendance/completion?date=2025-10-20").get_json()
+    ] == [
+        "Empty",
+        "Grade 5 A",
+    ]
+    assert api("teacher").get("/analytics/attendance/completion").status_code == 403
+
+
+def test_grade_distribution(api, world, term):
+    base = {
+        "classroomId": term["room"],
+        "subjectId": str(world["a"]["subject"]["_id"]),
+        "academicYear": "2025-2026",
+        "semester": "first",
+        "gradeType": "exam",
+        "title": "t",
+        "maxMarks": 100,
+    }
+    for student, marks in ((term["sam"], 95), (term["ava"], 91), (term["ben"], 35)):
+        api("teacher").post("/grades", json={**base, "studentId": student, "obtainedMarks": marks})
+    rows = (
+        api("teacher")
+        .get(f"/analytics/grades/distribution?classroomId={term['room']}&academicYear=2025-2026")
+        .get_json()
+    )
+    assert rows == [
+        {"letterGrade": "A+", "count": 2, "averagePercentage": 93.0},
+        {"letterGrade": "D", "count": 1, "averagePercentage": 35.0},
+    ]
+
+
+def plan(db, collection, pipeline):
+    """The server's explain of an aggregation, as text."""
+    return str(db.command("explain", {"aggregate": collection, "pipeline": pipeline, "cursor": {}}))
+
+
+def test_every_report_pipeline_starts_with_an_index_scan(app, world, term, monkeypatch):
+    """Explain each pipeline exactly as the repositories would send it."""
+    from educatenext.repository import TenantRepository
+
+    explained = []
+
+    def explain_instead(self, pipeline):
+        stages = list(pipeline)
+        stages[0] = {"$match": self.scoped(stages[0]["$match"])}
+        explained.append((self.collection_name, plan(mongo.db, self.collection_name, stages)))
+        return []
+
+    monkeypatch.setattr(TenantRepository, "aggregate", explain_instead)
+    scope = TenantScope.of(world["a"]["institution"]["_id"])
+    room = world["a"]["classroom"]["_id"]
+    with app.app_context():
+        pipelines.attendance_by_student(scope, room, DAY, DAY + timedelta(days=9), 90)
+        pipelines.daily_sheet(scope, room, DAY)
+        pipelines.grade_distribution(scope, {"classroomId": room, "academicYear": "2025-2026"})
+        pipelines.classrooms_without_attendance(scope, DAY)
+    assert [name for name, _ in explained] == ["attendance", "enrollments", "grades", "classrooms"]
+    for name, text in explained:
+        assert "IXSCAN" in text, (name, text[:500])
