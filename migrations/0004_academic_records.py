@@ -36,7 +36,9 @@ INDEXES = {
     ],
     "grades": [
         tenant("classroomId", "academicYear", "semester", "subjectId", name="grades_tenant_classroom_period"),
-        tenant("studentId", "academicYear", "semester", name="grades_tenant_student_period"),
+        tenant("classroomId", "academicYear", "subjectId", name="grades_tenant_classroom_year_subject"),
+        tenant("studentId", "academicYear", "semester", "published", name="grades_tenant_student_period"),
+        tenant("studentId", "academicYear", "published", name="grades_tenant_student_year_published"),
         tenant("studentId", "-date", name="grades_tenant_student_date"),
     ],
     "assignments": [

@@ -6,26 +6,6 @@ from educatenext.enrollments.repository import EnrollmentRepository
 from educatenext.grades.repository import GradeRepository
 
 
-def _match_equal(*pairs):
-    """A $lookup sub-pipeline $match: every (field expression, value) pair equal."""
-    return {"$match": {"$expr": {"$and": [{"$eq": [left, right]} for left, right in pairs]}}}
-
-
-def _student_names(scope):
-    """A $lookup stage adding {name, generatedId} of studentId (same tenant)."""
-    return {
-        "$lookup": {
-            "from": "students",
-            "let": {"sid": "$_id"},
-            "pipeline": [
-                _match_equal(("$_id", "$$sid"), ("$institutionId", scope.institution_id)),
-                {"$project": {"name": 1, "generatedId": 1}},
-            ],
-            "as": "student",
-        }
-    }
-
-
 def attendance_by_student(scope, classroom_id, start, end, below=None):
     """Per student of a classroom over a period: counts per status and rate (optionally < below)."""
     rate_filter = [{"$match": {"rate": {"$lt": below}}}] if below is not None else []
@@ -58,39 +38,19 @@ def attendance_by_student(scope, classroom_id, start, end, below=None):
                 }
             },
             *rate_filter,
-            _student_names(scope),
             {"$sort": {"rate": 1, "_id": 1}},
         ]
     )
 
 
 def daily_sheet(scope, classroom_id, day):
-    """Every student enrolled that day with their mark (or none), by name."""
-    return EnrollmentRepository(scope).aggregate(
-        [
-            {"$match": {"classroomId": classroom_id, "startDate": {"$lte": day}}},
-            {"$match": {"$or": [{"endDate": None}, {"endDate": {"$gt": day}}]}},
-            {
-                "$lookup": {
-                    "from": "attendance",
-                    "let": {"sid": "$studentId"},
-                    "pipeline": [
-                        _match_equal(
-                            ("$institutionId", scope.institution_id),
-                            ("$studentId", "$$sid"),
-                            ("$classroomId", classroom_id),
-                            ("$date", day),
-                        ),
-                        {"$project": {"status": 1, "method": 1}},
-                    ],
-                    "as": "mark",
-                }
-            },
-            {"$set": {"_id": "$studentId"}},
-            _student_names(scope),
-            {"$project": {"mark": 1, "student": 1}},
-        ]
-    )
+    """(ids of students enrolled that day, {studentId: record}) - two index-backed reads.
+
+    A correlated $lookup would do this in one pipeline, but the dev server runs it as a scan
+    of the attendance collection per student (3.8 s for 40 students and a year of records).
+    """
+    enrolled = EnrollmentRepository(scope).enrolled_on(classroom_id, day)
+    return enrolled, AttendanceRepository(scope).for_classroom_day(classroom_id, day)
 
 
 def grade_distribution(scope, match):
@@ -111,34 +71,16 @@ def grade_distribution(scope, match):
 
 
 def classrooms_without_attendance(scope, day):
-    """Active classrooms with no attendance record for the day."""
-    return ClassroomRepository(scope).aggregate(
-        [
-            {"$match": {"status": "active"}},
-            {
-                "$lookup": {
-                    "from": "attendance",
-                    "let": {"cid": "$_id"},
-                    "pipeline": [
-                        _match_equal(
-                            ("$institutionId", scope.institution_id),
-                            ("$classroomId", "$$cid"),
-                            ("$date", day),
-                        ),
-                        {"$limit": 1},
-                    ],
-                    "as": "taken",
-                }
-            },
-            {"$match": {"taken": {"$size": 0}}},
-            {
-                "$project": {
-                    "name": 1,
-                    "academicYear": 1,
-                    "primaryTeacherId": 1,
-                    "teacherUserIds": 1,
-                }
-            },
-            {"$sort": {"name": 1}},
-        ]
+    """Active classrooms with no attendance record for the day (pipeline + one indexed read)."""
+    taken = {
+        row["_id"]
+        for row in AttendanceRepository(scope).aggregate(
+            [{"$match": {"date": day}}, {"$group": {"_id": "$classroomId"}}]
+        )
+    }
+    classrooms = ClassroomRepository(scope).find(
+        {"status": "active"},
+        sort=[("nameLower", 1)],
+        projection={"name": 1, "academicYear": 1, "primaryTeacherId": 1},
     )
+    return [classroom for classroom in classrooms if classroom["_id"] not in taken]

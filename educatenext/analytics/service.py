@@ -1,16 +1,18 @@
-"""Attendance and grade reports, each one aggregation pipeline, scoped like the rest."""
+"""Attendance and grade reports: aggregation pipelines and indexed reads, scoped like the rest."""
 
 from educatenext.analytics import repository as pipelines
 from educatenext.attendance.repository import AttendanceRepository, status_counts
 from educatenext.attendance.service import check_classroom
 from educatenext.grades.service import visible_student
+from educatenext.students.repository import StudentRepository
 from educatenext.values import today
 
 
-def _person(row):
-    student = (row.get("student") or [{}])[0]
+def _person(student_id, names):
+    """{studentId, name, generatedId} from a names_by_id map."""
+    student = names.get(student_id, {})
     return {
-        "studentId": str(row["_id"]),
+        "studentId": str(student_id),
         "name": student.get("name"),
         "generatedId": student.get("generatedId"),
     }
@@ -32,11 +34,18 @@ def daily_sheet(identity, classroom_id, args):
     """The classroom's students on a day with their marks (status null: not taken)."""
     classroom = check_classroom(identity, classroom_id)
     day = args.get("date") or today()
-    rows = pipelines.daily_sheet(identity.scope, classroom["_id"], day)
+    enrolled, marks = pipelines.daily_sheet(identity.scope, classroom["_id"], day)
+    names = StudentRepository(identity.scope).names_by_id(enrolled)
     sheet = []
-    for row in rows:
-        mark = (row.get("mark") or [{}])[0]
-        sheet.append({**_person(row), "status": mark.get("status"), "method": mark.get("method")})
+    for student_id in enrolled:
+        mark = marks.get(student_id, {})
+        sheet.append(
+            {
+                **_person(student_id, names),
+                "status": mark.get("status"),
+                "method": mark.get("method"),
+            }
+        )
     return sorted(sheet, key=lambda r: r["name"] or "")
 
 
@@ -51,7 +60,8 @@ def chronic_absence(identity, args):
         below=args["threshold"],
     )
     keys = ("present", "absent", "late", "excused", "total", "rate")
-    return [{**_person(row), **{key: row[key] for key in keys}} for row in rows]
+    names = StudentRepository(identity.scope).names_by_id(row["_id"] for row in rows)
+    return [{**_person(row["_id"], names), **{key: row[key] for key in keys}} for row in rows]
 
 
 def grade_distribution(identity, args):

@@ -41,6 +41,13 @@ class EnrollmentRepository(TenantRepository):
         return self.find_one(query, projection={"_id": 1}) is not None
 
     def enrolled_on(self, classroom_id, day):
-        """Ids of the classroom's students on that day."""
-        query = {"classroomId": classroom_id, **self.on_day(day)}
-        return {doc["studentId"] for doc in self.find(query, projection={"studentId": 1})}
+        """Ids of the classroom's students on that day.
+
+        The index (classroomId, startDate) serves the query; the end date is checked here,
+        as an $or in the filter would keep the dev server from using the index.
+        """
+        query = {"classroomId": classroom_id, "startDate": {"$lte": day}}
+        rows = self.find(query, projection={"studentId": 1, "endDate": 1})
+        return {
+            row["studentId"] for row in rows if row.get("endDate") is None or row["endDate"] > day
+        }

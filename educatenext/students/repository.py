@@ -23,6 +23,14 @@ class StudentRepository(TenantRepository):
             query["nameLower"] = bounds
         return query
 
+    def names_by_id(self, student_ids):
+        """{id: {name, generatedId}} for these students (one query on _id)."""
+        ids = list(set(student_ids))
+        if not ids:
+            return {}
+        found = self.find({"_id": {"$in": ids}}, projection={"name": 1, "generatedId": 1})
+        return {doc["_id"]: doc for doc in found}
+
 
 class CounterRepository(TenantRepository):
     """Atomic per-institution sequences (never count + 1)."""

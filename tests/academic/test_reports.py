@@ -7,6 +7,7 @@ from bson import ObjectId
 
 from educatenext.analytics import repository as pipelines
 from educatenext.extensions import mongo
+from educatenext.grades.repository import GradeRepository
 from educatenext.repository import TenantScope
 
 DAY = datetime(2025, 10, 6, tzinfo=UTC)
@@ -162,6 +163,49 @@ def test_every_report_pipeline_starts_with_an_index_scan(app, world, term, monke
         pipelines.daily_sheet(scope, room, DAY)
         pipelines.grade_distribution(scope, {"classroomId": room, "academicYear": "2025-2026"})
         pipelines.classrooms_without_attendance(scope, DAY)
-    assert [name for name, _ in explained] == ["attendance", "enrollments", "grades", "classrooms"]
+        grades = GradeRepository(scope)
+        student = world["a"]["student_record"]["_id"]
+        for match in (
+            {"studentId": student, "academicYear": "2025-2026"},  # GPA, whole year (staff)
+            {
+                "studentId": student,
+                "academicYear": "2025-2026",
+                "published": True,
+            },  # student/parent
+            {
+                "studentId": student,
+                "academicYear": "2025-2026",
+                "semester": "first",
+                "published": True,
+            },
+            {"classroomId": room, "academicYear": "2025-2026", "semester": "first"},  # class rank
+        ):
+            grades.subject_results(match)
+        pipelines.grade_distribution(
+            scope, {"classroomId": room, "academicYear": "2025-2026", "subjectId": student}
+        )
+    assert [name for name, _ in explained] == [
+        "attendance",
+        "grades",
+        "attendance",
+        *["grades"] * 5,
+    ]
     for name, text in explained:
         assert "IXSCAN" in text, (name, text[:500])
+    with app.app_context():  # the daily sheet's two reads
+        for collection, filter_ in (
+            (
+                "enrollments",
+                {
+                    "institutionId": scope.institution_id,
+                    "classroomId": room,
+                    "startDate": {"$lte": DAY},
+                },
+            ),
+            (
+                "attendance",
+                {"institutionId": scope.institution_id, "classroomId": room, "date": DAY},
+            ),
+        ):
+            text = str(mongo.db.command("explain", {"find": collection, "filter": filter_}))
+            assert "IXSCAN" in text, (collection, text[:500])
