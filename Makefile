@@ -48,6 +48,7 @@ openapi-check: install
 
 bench: install
 	$(BIN)/python scripts/bench_auth.py $(ITERATIONS)
+	$(BIN)/python scripts/bench_records.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* htmlcov
