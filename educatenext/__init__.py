@@ -6,7 +6,7 @@ import re
 from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from educatenext import errors, guards, requestlog
+from educatenext import errors, guards, httpheaders, requestlog
 from educatenext.auth import permissions
 from educatenext.bootstrap import bootstrap_command
 from educatenext.config import load_config
@@ -49,6 +49,7 @@ def create_app(config=None):
     requestlog.configure_logging(app.config["LOG_LEVEL"])
     errors.init_app(app)
     requestlog.init_app(app)
+    httpheaders.init_app(app)
     guards.init_app(app)
     mongo.init_app(app)
     cache.init_app(app)

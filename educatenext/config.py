@@ -118,6 +118,11 @@ class Config:
         self.LOGIN_RATE_LIMIT_PER_IP = env_str("LOGIN_RATE_LIMIT_PER_IP", "30 per minute")
         self.LOGIN_RATE_LIMIT_PER_ACCOUNT = env_str("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10 per minute")
 
+        # Browser origins allowed to call the API (the web SPA); never "*".
+        self.CORS_ORIGINS = env_list(
+            "CORS_ORIGINS",
+            ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173"],
+        )
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PAGINATION_DEFAULT_LIMIT = env_int("PAGINATION_DEFAULT_LIMIT", 20)
         self.PAGINATION_MAX_LIMIT = env_int("PAGINATION_MAX_LIMIT", 100)
@@ -167,6 +172,8 @@ class ProductionConfig(Config):
                 problems.append(f"{name} must be set to a random value of at least 32 bytes")
         if self.DEBUG:
             problems.append("debug mode must be off")
+        if "*" in self.CORS_ORIGINS:
+            problems.append("CORS_ORIGINS must list origins, not '*'")
         if not argon2_meets_owasp(self.ARGON2_MEMORY_COST, self.ARGON2_TIME_COST):
             problems.append("Argon2 parameters are below OWASP's minimum")
         if not self.REDIS_URL:

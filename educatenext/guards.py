@@ -1,4 +1,5 @@
-"""Request guards that run before any view: size limit, JSON-only bodies, parseable JSON."""
+"""Request guards that run before any view: size limit, JSON-only bodies, parseable JSON,
+and no operator-looking keys ($..., dotted, NUL) anywhere in a body or query string."""
 
 import io
 
@@ -9,8 +10,54 @@ from educatenext.errors import APIError
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def unsafe_key(key):
+    """Keys MongoDB would read as operators or paths."""
+    return not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key
+
+
+def find_unsafe_key(value, path=""):
+    """The JSON path of the first unsafe key in a decoded document, or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if unsafe_key(key):
+                return where
+            found = find_unsafe_key(item, where)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_unsafe_key(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def reject_unsafe_key(location, where):
+    """400 naming where the key was, without echoing hostile content at length."""
+    raise APIError(
+        400,
+        "VALIDATION_ERROR",
+        details=[
+            {
+                "location": location,
+                "field": where[:100],
+                "message": "Keys must not start with '$' or contain '.' or NUL.",
+            }
+        ],
+    )
+
+
+def check_query_string():
+    """Operator-looking query parameter names are refused on every method."""
+    for name in request.args:
+        if unsafe_key(name):
+            reject_unsafe_key("query", name)
+
+
 def check_request_body():
-    """413 for oversized bodies, 415 for non-JSON bodies, 400 for malformed JSON."""
+    """413 for oversized bodies, 415 for non-JSON bodies, 400 for malformed JSON or bad keys."""
+    check_query_string()
     if request.method not in BODY_METHODS:
         return
     length = request.content_length
@@ -27,8 +74,12 @@ def check_request_body():
     raw = request.get_data(cache=True)
     if not raw:
         return
-    if request.get_json(silent=True) is None:
+    body = request.get_json(silent=True)
+    if body is None:
         raise APIError(400, "MALFORMED_JSON")
+    where = find_unsafe_key(body)
+    if where:
+        reject_unsafe_key("json", where)
 
 
 def _buffer_chunked_body(limit):

@@ -144,3 +144,27 @@ def test_unversioned_path_is_an_alias(probe_client):
         alias.get_json() == versioned.get_json() == [{"code": "a"}]
     )
     assert_envelope(probe_client.get("/api/missing"), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": "w", "$where": "1"},
+        {"code": {"$gt": ""}},
+        {"code": "w", "nested": [{"a.b": 1}]},
+        {"code": "w", "x\u0000y": 1},
+        [{"$ne": 1}],
+    ],
+)
+def test_operator_keys_in_bodies_are_refused(probe_client, db, body):
+    response = probe_client.post("/api/v1/probe/widgets", json=body)
+    assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert "Keys must not" in response.get_json()["details"][0]["message"]
+    assert db.widgets.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("query", ["$where=1", "page.x=1", "limit[$gt]=1"])
+def test_operator_query_parameter_names_are_refused(probe_client, query):
+    response = probe_client.get(f"/api/v1/probe/widgets?{query}")
+    assert_envelope(response, 400, "VALIDATION_ERROR")
+    assert response.get_json()["details"][0]["location"] == "query"
