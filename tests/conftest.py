@@ -192,3 +192,23 @@ def auth_headers(world, login):
         return {"Authorization": f"Bearer {tokens[email]}"}
 
     return headers
+
+
+@pytest.fixture
+def api(client, auth_headers):
+    """Call the API as a role of a school: api('admin').post(path, json=..., headers=...)."""
+
+    class Caller:
+        def __init__(self, role, school):
+            self.headers = auth_headers(role, school)
+
+        def __getattr__(self, method):
+            def call(path, headers=None, **kwargs):
+                merged = {**self.headers, **(headers or {})}
+                return client.open(
+                    f"/api/v1{path}", method=method.upper(), headers=merged, **kwargs
+                )
+
+            return call
+
+    return lambda role="admin", school="a": Caller(role, school)

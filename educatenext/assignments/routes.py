@@ -18,6 +18,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import resource_limits
 
@@ -42,6 +43,7 @@ class AssignmentList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(*SETTERS)
+    @idempotent
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentEnvelopeSchema)
     def post(self, payload):
@@ -94,6 +96,7 @@ class Submit(MethodView):
     decorators = resource_limits()
 
     @allow(STUDENT)
+    @idempotent
     @blp.arguments(SubmitSchema)
     @blp.response(201, SubmissionEnvelopeSchema)
     @blp.alt_response(200, schema=SubmissionEnvelopeSchema, description="Resubmitted")

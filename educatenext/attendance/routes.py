@@ -22,6 +22,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import bulk_limits, resource_limits
 
@@ -45,6 +46,7 @@ class AttendanceList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(*MARKERS)
+    @idempotent
     @blp.arguments(
         AttendanceMarkSchema,
         example={"studentId": "665f1c2e9b1e8a3d4c5b6a79", "classroomId": "665f1c2e9b1e8a3d4c5b6a70",
@@ -69,6 +71,7 @@ class Roster(MethodView):
     decorators = bulk_limits()
 
     @allow(*MARKERS)
+    @idempotent
     @blp.arguments(RosterSchema)
     @blp.response(200, RosterResultSchema)
     def post(self, payload):
@@ -89,6 +92,7 @@ class SessionStart(MethodView):
     decorators = resource_limits()
 
     @allow(*MARKERS)
+    @idempotent
     @blp.arguments(
         SessionStartSchema,
         example={"classroomId": "665f1c2e9b1e8a3d4c5b6a70", "sessionType": "morning"},
@@ -126,6 +130,7 @@ class SessionScan(MethodView):
     decorators = resource_limits()
 
     @allow(*MARKERS)
+    @idempotent
     @blp.arguments(ScanSchema)
     @blp.response(201, ScanResultSchema)
     @blp.alt_response(200, schema=ScanResultSchema, description="Already recorded by this session")

@@ -14,6 +14,7 @@ from educatenext.classrooms.schemas import (
     ClassroomUpdateSchema,
 )
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import resource_limits
 
@@ -37,6 +38,7 @@ class ClassroomList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(
         ClassroomCreateSchema,
         example={"name": "Grade 5 A", "academicYear": "2025-2026", "capacity": 40},

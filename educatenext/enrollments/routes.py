@@ -17,6 +17,7 @@ from educatenext.enrollments.schemas import (
     EnrollmentWithdrawSchema,
 )
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import bulk_limits, resource_limits
 from educatenext.students.schemas import BulkResultSchema
@@ -40,6 +41,7 @@ class EnrollmentList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(EnrollmentCreateSchema)
     @blp.response(201, EnrollmentEnvelopeSchema)
     def post(self, payload):
@@ -57,6 +59,7 @@ class EnrollmentBulk(MethodView):
     decorators = bulk_limits()
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(EnrollmentBulkSchema)
     @blp.response(200, BulkResultSchema)
     def post(self, payload):
@@ -92,6 +95,7 @@ class EnrollmentTransfer(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(EnrollmentTransferSchema)
     @blp.response(201, EnrollmentEnvelopeSchema)
     def post(self, payload, enrollment_id):

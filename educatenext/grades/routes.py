@@ -21,6 +21,7 @@ from educatenext.grades.schemas import (
     PublishSchema,
     StudentGradesSchema,
 )
+from educatenext.idempotency.service import idempotent
 from educatenext.ratelimits import bulk_limits, resource_limits
 from educatenext.students.schemas import BulkResultSchema
 
@@ -48,6 +49,7 @@ class GradeCreate(MethodView):
     decorators = resource_limits()
 
     @allow(*GRADERS)
+    @idempotent
     @blp.arguments(GradeCreateSchema, example=EXAMPLE)
     @blp.response(201, GradeEnvelopeSchema)
     def post(self, payload):
@@ -65,6 +67,7 @@ class GradeBulk(MethodView):
     decorators = bulk_limits()
 
     @allow(*GRADERS)
+    @idempotent
     @blp.arguments(GradeBulkSchema, example={"grades": [EXAMPLE]})
     @blp.response(200, BulkResultSchema)
     def post(self, payload):
@@ -79,6 +82,7 @@ class GradePublish(MethodView):
     decorators = resource_limits()
 
     @allow(*GRADERS)
+    @idempotent
     @blp.arguments(PublishSchema)
     @blp.response(200, PublishResultSchema)
     def post(self, payload):

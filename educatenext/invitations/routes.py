@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.invitations import service
 from educatenext.invitations.schemas import (
     InvitationCreatedSchema,
@@ -33,6 +34,7 @@ class InvitationList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(InvitationCreateSchema)
     @blp.response(201, InvitationCreatedSchema)
     def post(self, payload):

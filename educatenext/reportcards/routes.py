@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.ratelimits import resource_limits
 from educatenext.reportcards import service
 from educatenext.reportcards.schemas import (
@@ -32,6 +33,7 @@ class ReportCardList(MethodView):
         return service.list_reports(current_identity(), args)
 
     @allow(ADMIN, TEACHER)
+    @idempotent
     @blp.arguments(
         ReportCardCreateSchema,
         example={

@@ -7,6 +7,7 @@ from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, INSTITUTION_ROLES
 from educatenext.bulk import bulk_answer
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import bulk_limits, resource_limits
 from educatenext.students import service
@@ -47,6 +48,7 @@ class StudentList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(StudentCreateSchema, example=EXAMPLE)
     @blp.response(201, StudentEnvelopeSchema)
     def post(self, payload):
@@ -66,6 +68,7 @@ class StudentBulk(MethodView):
     decorators = bulk_limits()
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(StudentBulkSchema, example={"students": [EXAMPLE]})
     @blp.response(200, BulkResultSchema)
     def post(self, payload):

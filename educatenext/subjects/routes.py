@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, INSTITUTION_ROLES
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import resource_limits
 from educatenext.subjects import service
@@ -36,6 +37,7 @@ class SubjectList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(SubjectCreateSchema, example={"name": "Mathematics", "code": "MATH-101"})
     @blp.response(201, SubjectEnvelopeSchema)
     def post(self, payload):

@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, TEACHER
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import resource_limits
 from educatenext.teachers import service
@@ -44,6 +45,7 @@ class TeacherList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(TeacherCreateSchema, example=EXAMPLE)
     @blp.response(201, TeacherEnvelopeSchema)
     def post(self, payload):

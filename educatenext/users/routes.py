@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN
 from educatenext.extensions import Blueprint
+from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.users import service
 from educatenext.users.schemas import (
@@ -33,6 +34,7 @@ class UserList(MethodView):
         return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN)
+    @idempotent
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserEnvelopeSchema)
     def post(self, payload):

@@ -1,0 +1,119 @@
+"""Idempotency-Key on creates and bulk endpoints: a retry replays the stored response.
+
+The same key with a different body is a 422; a retry while the first is still running is a
+409. Records live in MongoDB (unique _id, TTL), so they hold across workers and restarts.
+"""
+
+import functools
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+import flask_smorest
+from flask import current_app, request
+from pymongo.errors import DuplicateKeyError
+
+from educatenext.auth.identity import current_identity
+from educatenext.errors import APIError
+from educatenext.idempotency.repository import IdempotencyRepository
+from educatenext.values import utcnow
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+REPLAYED_HEADERS = ("Location", "X-Total-Count")
+HEADER_DOC = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
+    "description": "Retrying with the same key and body replays the first response "
+    "(Idempotent-Replayed: true); another body with the same key is a 422.",
+}
+
+
+def _fingerprint():
+    """SHA-256 of the canonical JSON body (key order does not matter)."""
+    body = request.get_json(silent=True)
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def idempotent(view):
+    """Make a POST view honour the Idempotency-Key header."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return view(*args, **kwargs)
+        if not KEY_PATTERN.match(key):
+            raise APIError(
+                400,
+                "VALIDATION_ERROR",
+                details=[
+                    {
+                        "location": "headers",
+                        "field": "Idempotency-Key",
+                        "message": "8-128 of [A-Za-z0-9._:-].",
+                    }
+                ],
+            )
+        identity = current_identity()
+        scope_key = f"{identity.user_id}:{request.method}:{request.path}:{key}"
+        record_id = hashlib.sha256(scope_key.encode()).hexdigest()
+        fingerprint = _fingerprint()
+        repository = IdempotencyRepository(identity.scope)
+        ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
+        try:
+            repository.insert(
+                {
+                    "_id": record_id,
+                    "state": "in_progress",
+                    "fingerprint": fingerprint,
+                    "expiresAt": utcnow() + ttl,
+                }
+            )
+        except DuplicateKeyError:
+            return _replay(repository.get_by_key(record_id), fingerprint)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except Exception:
+            repository.forget(record_id)
+            raise
+        if response.status_code >= 500:
+            repository.forget(record_id)
+            return response
+        headers = {
+            name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers
+        }
+        repository.complete(
+            record_id, response.status_code, response.get_data(as_text=True), headers
+        )
+        return response
+
+    return flask_smorest.Blueprint.doc(parameters=[HEADER_DOC])(wrapper)
+
+
+def _replay(record, fingerprint):
+    """The stored response, or why it cannot be replayed."""
+    if record is None:  # expired between the insert attempt and now: treat as in flight
+        raise APIError(409, "CONFLICT", "Retry this request.", headers={"Retry-After": "1"})
+    if record["fingerprint"] != fingerprint:
+        raise APIError(
+            422, "UNPROCESSABLE", "This Idempotency-Key was used with a different request body."
+        )
+    if record["state"] != "done":
+        raise APIError(
+            409,
+            "CONFLICT",
+            "A request with this Idempotency-Key is in progress.",
+            headers={"Retry-After": "1"},
+        )
+    response = current_app.response_class(
+        record["body"], status=record["status"], mimetype="application/json"
+    )
+    for name, value in record.get("headers", {}).items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
