@@ -7,6 +7,7 @@ from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from educatenext import errors, guards, httpheaders, requestlog
+from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
 from educatenext.bootstrap import bootstrap_command
 from educatenext.config import load_config
@@ -106,6 +107,7 @@ def _configure_libraries(app):
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         # X-RateLimit-Limit/Remaining/Reset and Retry-After on limited routes.
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_ON_BREACH_CALLBACK=rate_limit_breached,
     )
 
 
@@ -114,6 +116,7 @@ def _register_blueprints(app):
     from educatenext.analytics.routes import blp as analytics_blp
     from educatenext.assignments.routes import blp as assignments_blp
     from educatenext.attendance.routes import blp as attendance_blp
+    from educatenext.audit.routes import blp as audit_blp
     from educatenext.auth.routes import blp as auth_blp
     from educatenext.classrooms.routes import blp as classrooms_blp
     from educatenext.enrollments.routes import blp as enrollments_blp
@@ -132,7 +135,7 @@ def _register_blueprints(app):
     resources = (
         auth_blp, institutions_blp, users_blp, invitations_blp,
         subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,
-        attendance_blp, qr_blp, grades_blp, reports_blp, assignments_blp, analytics_blp,
+        attendance_blp, qr_blp, grades_blp, reports_blp, assignments_blp, analytics_blp, audit_blp,
     )  # fmt: skip
     for blueprint in resources:
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")

@@ -123,6 +123,7 @@ class Config:
             "CORS_ORIGINS",
             ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173"],
         )
+        self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
         self.IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PAGINATION_DEFAULT_LIMIT = env_int("PAGINATION_DEFAULT_LIMIT", 20)

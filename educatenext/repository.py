@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from educatenext.audit.recorder import UNAUDITED, AuditedCollection
 from educatenext.extensions import mongo
 from educatenext.values import parse_object_id, utcnow
 
@@ -43,8 +44,11 @@ class TenantRepository:
 
     @property
     def collection(self):
-        """The pymongo collection behind this repository."""
-        return mongo.db[self.collection_name]
+        """The collection behind this repository; its writes append audit events."""
+        raw = mongo.db[self.collection_name]
+        if self.collection_name in UNAUDITED:
+            return raw
+        return AuditedCollection(raw, self.scope.institution_id)
 
     def scoped(self, filter_=None):
         """Merge the tenant condition into a filter, refusing a conflicting one."""

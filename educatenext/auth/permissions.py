@@ -4,8 +4,9 @@ import logging
 from dataclasses import dataclass
 
 import flask_smorest
-from flask import current_app, g, request
+from flask import current_app, request
 
+from educatenext.audit.recorder import security_event
 from educatenext.auth.identity import authenticate
 from educatenext.errors import APIError
 
@@ -77,7 +78,12 @@ def enforce_permissions():
         return
     identity = authenticate()
     if identity.role not in declared.roles:
-        g.permission_denied = True
+        security_event(
+            "permission_denied",
+            identity.institution_id,
+            endpoint=request.endpoint,
+            method=request.method,
+        )
         raise APIError(403, "FORBIDDEN", "Your role does not allow this action.")
 
 

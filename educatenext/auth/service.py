@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app, request
 
+from educatenext.audit.recorder import security_event
 from educatenext.auth import identity as auth_identity
 from educatenext.auth.passwords import (
     burn_verification_time,
@@ -55,6 +56,7 @@ def login(email, password):
     if not matches or not _may_log_in(user):
         _record_failure(throttle_key)
         security_log.warning("login failed", extra={"fields": {"event": "login_failure"}})
+        security_event("login_failure", (user or {}).get("institutionId"), emailHash=throttle_key)
         raise APIError(401, "INVALID_CREDENTIALS", INVALID_CREDENTIALS)
     LoginThrottleRepository(PLATFORM).clear(throttle_key)
     changes = {"lastLoginAt": utcnow()}
@@ -65,6 +67,7 @@ def login(email, password):
         "login succeeded",
         extra={"fields": {"event": "login_success", "userId": str(user["_id"])}},
     )
+    security_event("login_success", user.get("institutionId"), userId=user["_id"])
     return open_session(user)
 
 
@@ -87,6 +90,7 @@ def _refuse_if_locked(throttle_key):
     if locked_until is not None and locked_until > now:
         seconds = max(1, int((locked_until - now).total_seconds()) + 1)
         security_log.warning("login refused: locked", extra={"fields": {"event": "lockout"}})
+        security_event("lockout", None, emailHash=throttle_key)
         raise APIError(
             429,
             "ACCOUNT_LOCKED",
@@ -171,6 +175,7 @@ def refresh(refresh_token):
             "refresh token reused: family revoked",
             extra={"fields": {"event": "token_reuse", "userId": str(record["userId"])}},
         )
+        security_event("token_reuse", record.get("institutionId"), userId=record["userId"])
         raise invalid
     session = sessions.get(record["sessionId"])
     if session is None or session.get("revokedAt") is not None or session["expiresAt"] <= utcnow():
@@ -190,6 +195,7 @@ def logout(identity):
     """Revoke the caller's session: its access and refresh tokens stop working."""
     revoked = SessionRepository(PLATFORM).revoke({"_id": identity.session_id}, "logout")
     auth_identity.forget_sessions(revoked or [identity.session_id])
+    security_event("logout", identity.institution_id, userId=identity.user_id)
 
 
 def change_password(identity, current_password, new_password):
@@ -210,6 +216,9 @@ def change_password(identity, current_password, new_password):
     )
     auth_identity.forget_sessions(revoked)
     auth_identity.forget_user(user["_id"])
+    security_event(
+        "password_change", identity.institution_id, userId=user["_id"], sessionsRevoked=len(revoked)
+    )
     return len(revoked)
 
 

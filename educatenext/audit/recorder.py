@@ -1,0 +1,263 @@
+"""The audit trail's write path: every data write and security event becomes an event.
+
+TenantRepository.collection hands out an AuditedCollection, so no repository method (and no
+view or service, which never touch pymongo) can change data without an event. When the
+write runs in a transaction, its event is written in the same transaction.
+"""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app, g, has_request_context, request
+from pymongo.errors import PyMongoError
+
+from educatenext.extensions import mongo
+from educatenext.values import utcnow
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "audit_events"
+# Bookkeeping collections whose writes are not business events (auth has explicit events).
+UNAUDITED = {
+    COLLECTION,
+    "counters",
+    "login_throttle",
+    "idempotency_keys",
+    "refresh_tokens",
+    "sessions",
+    "migrations",
+    "migration_lock",
+}
+# Only these fields' values are copied into events; everything else is named, not shown.
+VALUE_FIELDS = {
+    "status",
+    "role",
+    "published",
+    "capacity",
+    "academicYear",
+    "semester",
+    "gradeType",
+    "title",
+    "maxMarks",
+    "obtainedMarks",
+    "percentage",
+    "letterGrade",
+    "gradePoint",
+    "weightage",
+    "classroomId",
+    "studentId",
+    "subjectId",
+    "primaryTeacherId",
+    "sessionType",
+    "method",
+    "enrolledCount",
+    "code",
+    "employeeId",
+    "admissionYear",
+    "dueDate",
+    "date",
+    "reason",
+}
+OPERATORS = ("$set", "$setOnInsert", "$inc", "$push", "$addToSet", "$pull", "$unset")
+
+
+def context():
+    """Who, from where, under which request id (system when outside a request)."""
+    if not has_request_context():
+        return {
+            "actorId": None,
+            "actorRole": "system",
+            "requestId": None,
+            "ip": None,
+            "userAgent": None,
+        }
+    identity = g.get("identity")
+    return {
+        "actorId": identity.user_id if identity else None,
+        "actorRole": identity.role if identity else None,
+        "requestId": g.get("request_id"),
+        "ip": request.remote_addr,
+        "userAgent": request.headers.get("User-Agent", "")[:200],
+    }
+
+
+def _values(fields):
+    return {key: value for key, value in fields.items() if key in VALUE_FIELDS}
+
+
+def describe_update(update):
+    """(changed field names, allow-listed new values, allow-listed previous values)."""
+    names, values, previous = set(), {}, {}
+    for operator in OPERATORS:
+        part = update.get(operator) or {}
+        names.update(key for key in part if key not in ("updatedAt", "createdAt"))
+        if operator == "$set":
+            values.update(_values(part))
+    history = (update.get("$push") or {}).get("history")
+    if isinstance(history, dict):  # grade corrections carry the previous values
+        previous = _values(history.get("previous") or {})
+        names.discard("history")
+    return sorted(names), values, previous
+
+
+def write_event(event, session=None):
+    """Append one event (institutionId may be None for platform-level events)."""
+    now = utcnow()
+    retention = timedelta(days=current_app.config["AUDIT_RETENTION_DAYS"])
+    document = {"at": now, "expiresAt": now + retention, **context(), **event}
+    mongo.db[COLLECTION].insert_one(document, session=session)
+
+
+def security_event(action, institution_id=None, **details):
+    """Login outcomes, lockouts, token reuse, denials and rate limits.
+
+    Unlike data writes (whose events must not be skipped), a security event that cannot be
+    written is logged and the request goes on: the database being down must not turn a 401
+    or 429 into a 500.
+    """
+    event = {"institutionId": institution_id, "action": action, "resourceType": "security"}
+    try:
+        write_event({**event, "resourceIds": [], "fields": [], "details": details})
+    except PyMongoError as error:
+        log.error("audit event %s not written: %s", action, type(error).__name__)
+
+
+def rate_limit_breached(request_limit):
+    """Flask-Limiter's on-breach callback: record the hit (the limiter still answers 429)."""
+    security_event("rate_limited", limit=str(request_limit.limit), key=request_limit.key[-80:])
+
+
+class AuditedCollection:
+    """A pymongo collection whose write methods also append audit events."""
+
+    def __init__(self, collection, institution_id):
+        self._collection = collection
+        self._institution_id = institution_id
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)  # reads (find, aggregate, count...) pass through
+
+    def _record(
+        self, action, ids, fields, values=None, previous=None, session=None, institution_id=None
+    ):
+        event = {
+            "institutionId": institution_id or self._institution_id,
+            "action": action,
+            "resourceType": self._collection.name,
+            "resourceIds": [i for i in ids if i is not None],
+            "fields": fields,
+            "values": values or {},
+        }
+        if previous:
+            event["previous"] = previous
+        write_event(event, session=session)
+
+    def insert_one(self, document, *args, session=None, **kwargs):
+        """Insert and record a create."""
+        result = self._collection.insert_one(document, *args, session=session, **kwargs)
+        fields = sorted(
+            k for k in document if k not in ("_id", "createdAt", "updatedAt", "institutionId")
+        )
+        self._record(
+            "create",
+            [result.inserted_id],
+            fields,
+            _values(document),
+            session=session,
+            institution_id=document.get("institutionId"),
+        )
+        return result
+
+    def insert_many(self, documents, *args, session=None, **kwargs):
+        """Insert and record one create event for the batch."""
+        documents = list(documents)
+        result = self._collection.insert_many(documents, *args, session=session, **kwargs)
+        fields = sorted(
+            {k for d in documents for k in d} - {"_id", "createdAt", "updatedAt", "institutionId"}
+        )
+        self._record("create", list(result.inserted_ids), fields, session=session)
+        return result
+
+    def _updated(self, action, filter_, update, ids, session, institution_id=None):
+        fields, values, previous = describe_update(update)
+        ids = [i for i in ids if i is not None]
+        target = filter_.get("_id")
+        if not ids and target is not None:
+            ids = list(target["$in"]) if isinstance(target, dict) and "$in" in target else [target]
+        self._record(
+            action, ids, fields, values, previous, session=session, institution_id=institution_id
+        )
+
+    def update_one(self, filter_, update, *args, session=None, **kwargs):
+        """Update and record it."""
+        result = self._collection.update_one(filter_, update, *args, session=session, **kwargs)
+        if result.matched_count or result.upserted_id is not None:
+            self._updated("update", filter_, update, [result.upserted_id], session)
+        return result
+
+    def update_many(self, filter_, update, *args, session=None, **kwargs):
+        """Update many and record one event."""
+        result = self._collection.update_many(filter_, update, *args, session=session, **kwargs)
+        if result.matched_count:
+            self._updated("update", filter_, update, [], session)
+        return result
+
+    def find_one_and_update(self, filter_, update, *args, session=None, **kwargs):
+        """Update one, returning a document, and record it."""
+        document = self._collection.find_one_and_update(
+            filter_, update, *args, session=session, **kwargs
+        )
+        if document is not None or kwargs.get("upsert"):
+            ids = [document["_id"]] if document is not None else []
+            owner = document.get("institutionId") if document is not None else None
+            self._updated("update", filter_, update, ids, session, institution_id=owner)
+        return document
+
+    def replace_one(self, filter_, replacement, *args, session=None, **kwargs):
+        """Replace and record it."""
+        result = self._collection.replace_one(
+            filter_, replacement, *args, session=session, **kwargs
+        )
+        self._updated("update", filter_, {"$set": replacement}, [result.upserted_id], session)
+        return result
+
+    def bulk_write(self, requests, *args, session=None, **kwargs):
+        """Run a bulk write and record each operation's fields in one event."""
+        requests = list(requests)
+        result = self._collection.bulk_write(requests, *args, session=session, **kwargs)
+        fields = set()
+        for operation in requests:
+            document = getattr(operation, "_doc", None) or {}
+            fields.update(describe_update(document)[0])
+        self._record("update", list(result.upserted_ids.values()), sorted(fields), session=session)
+        return result
+
+    def delete_one(self, filter_, *args, session=None, **kwargs):
+        """Delete and record it."""
+        result = self._collection.delete_one(filter_, *args, session=session, **kwargs)
+        if result.deleted_count:
+            self._record("delete", [filter_.get("_id")], [], session=session)
+        return result
+
+    def delete_many(self, filter_, *args, session=None, **kwargs):
+        """Delete many and record it."""
+        result = self._collection.delete_many(filter_, *args, session=session, **kwargs)
+        if result.deleted_count:
+            self._record("delete", [], [], session=session)
+        return result
+
+    def find_one_and_replace(self, filter_, replacement, *args, session=None, **kwargs):
+        """Replace one, returning a document, and record it."""
+        document = self._collection.find_one_and_replace(
+            filter_, replacement, *args, session=session, **kwargs
+        )
+        if document is not None:
+            self._updated("update", filter_, {"$set": replacement}, [document["_id"]], session)
+        return document
+
+    def find_one_and_delete(self, filter_, *args, session=None, **kwargs):
+        """Delete one, returning it, and record it."""
+        document = self._collection.find_one_and_delete(filter_, *args, session=session, **kwargs)
+        if document is not None:
+            self._record("delete", [document["_id"]], [], session=session)
+        return document

@@ -1,0 +1,26 @@
+"""Reading the audit trail: admins see their institution's events."""
+
+from educatenext.audit.repository import AuditEventRepository
+
+
+def list_events(identity, args, page, limit):
+    """(events, total), newest first, filtered by one indexed key and a time range."""
+    query = {}
+    if args.get("resourceId") is not None:
+        query["resourceIds"] = args["resourceId"]
+    elif args.get("actorId") is not None:
+        query["actorId"] = args["actorId"]
+    elif args.get("resourceType"):
+        query["resourceType"] = args["resourceType"]
+    if args.get("action"):
+        query["action"] = args["action"]
+    window = {}
+    if args.get("since"):
+        window["$gte"] = args["since"]
+    if args.get("until"):
+        window["$lte"] = args["until"]
+    if window:
+        query["at"] = window
+    return AuditEventRepository(identity.scope).page(
+        query, sort=args["sort_spec"], page=page, limit=limit
+    )

@@ -1,0 +1,139 @@
+"""The audit trail: every write and security event, values only where safe, admins only."""
+
+import inspect
+
+from pymongo.collection import Collection
+
+from educatenext.audit.recorder import UNAUDITED, AuditedCollection
+from educatenext.extensions import mongo
+from educatenext.repository import TenantRepository, TenantScope
+
+
+def events(app, **query):
+    """Audit events matching a filter, oldest first."""
+    with app.app_context():
+        return list(mongo.db.audit_events.find(query).sort("at", 1))
+
+
+def test_a_create_names_fields_and_shows_only_safe_values(api, app, world):
+    response = api().post(
+        "/students",
+        json={"name": "Audit Ann", "admissionYear": 2025, "medicalNotes": "Diabetes"},
+        headers={"User-Agent": "pytest-agent", "X-Request-ID": "audit-req-1"},
+    )
+    student_id = response.get_json()["student"]["id"]
+    [event] = [
+        e
+        for e in events(app, resourceType="students", action="create")
+        if str(e["resourceIds"][0]) == student_id
+    ]
+    assert event["actorId"] == world["a"]["admin"]["_id"]
+    assert (event["actorRole"], event["requestId"], event["userAgent"]) == (
+        "admin",
+        "audit-req-1",
+        "pytest-agent",
+    )
+    assert event["institutionId"] == world["a"]["institution"]["_id"]
+    assert "medicalNotes" in event["fields"]
+    assert "Diabetes" not in str(event)
+    assert event["values"]["admissionYear"] == 2025
+
+
+def test_grade_changes_keep_old_and_new_values(api, app, world):
+    payload = {
+        "studentId": str(world["a"]["student_record"]["_id"]),
+        "subjectId": str(world["a"]["subject"]["_id"]),
+        "classroomId": str(world["a"]["classroom"]["_id"]),
+        "academicYear": "2025-2026",
+        "semester": "first",
+        "gradeType": "exam",
+        "title": "t",
+        "maxMarks": 50,
+        "obtainedMarks": 45,
+    }
+    grade = api("teacher").post("/grades", json=payload).get_json()["grade"]
+    api("teacher").patch(f"/grades/{grade['id']}", json={"obtainedMarks": 40})
+    [change] = events(app, resourceType="grades", action="update")
+    assert change["previous"]["obtainedMarks"] == 45
+    assert change["values"]["obtainedMarks"] == 40
+    assert change["actorRole"] == "teacher"
+
+
+def test_security_events(api, app, client, world, auth_headers, login):
+    client.post("/api/v1/auth/login", json={"email": "teacher@a.test", "password": "wrong-wrong-1"})
+    session = login("teacher@a.test")
+    api("student").get("/users")  # permission denied
+    client.post("/api/v1/auth/refresh", json={"refreshToken": session["refreshToken"]})
+    client.post("/api/v1/auth/refresh", json={"refreshToken": session["refreshToken"]})  # reuse
+    actions = [e["action"] for e in events(app, resourceType="security")]
+    for action in ("login_failure", "login_success", "permission_denied", "token_reuse"):
+        assert action in actions
+    assert "wrong-wrong-1" not in str(events(app))
+
+
+def test_rate_limit_hits_are_recorded(make_app):
+    app = make_app(LOGIN_RATE_LIMIT_PER_IP="1 per minute")
+    client = app.test_client()
+    for _ in range(2):
+        client.post("/api/v1/auth/login", json={"email": "x@a.test", "password": "nope-nope-1"})
+    assert events(app, action="rate_limited")
+
+
+def test_admins_read_their_institutions_trail_only(api, app, world):
+    api().post("/subjects", json={"name": "Latin", "code": "LAT"})
+    api("admin", "b").post("/subjects", json={"name": "Greek", "code": "GRK"})
+    listed = api().get("/audit-events?resourceType=subjects&action=create").get_json()
+    assert [e["values"]["code"] for e in listed] == ["LAT", "MATH"]  # MATH: seeded by `world`
+    assert listed[0]["fields"] == ["code", "name", "nameLower", "status"]
+    assert api("teacher").get("/audit-events").status_code == 403
+    teacher_id = str(world["a"]["teacher"]["_id"])
+    assert all(
+        e["actorId"] == teacher_id
+        for e in api().get(f"/audit-events?actorId={teacher_id}").get_json()
+    )
+
+
+def test_no_write_path_skips_the_trail(app):
+    """Every repository's collection is audited (but bookkeeping); every write method is wrapped."""
+    with app.app_context():
+        for repository in _all_repositories():
+            collection = repository(TenantScope.platform_wide()).collection
+            if repository.collection_name in UNAUDITED:
+                continue
+            assert isinstance(collection, AuditedCollection), repository.__name__
+    writes = {
+        name
+        for name, _ in inspect.getmembers(Collection, inspect.isfunction)
+        if name.startswith(("insert", "update", "replace", "delete", "bulk_write", "find_one_and"))
+        and "index" not in name  # search-index management is not a data write
+    }
+    assert writes <= set(vars(AuditedCollection)), writes - set(vars(AuditedCollection))
+
+
+def test_the_trail_is_append_only(app):
+    from educatenext.audit.repository import AuditEventRepository
+
+    repository = AuditEventRepository(TenantScope.platform_wide())
+    for method in (
+        repository.insert,
+        repository.update,
+        repository.update_many,
+        repository.insert_many,
+    ):
+        try:
+            method({})
+        except PermissionError:
+            continue
+        raise AssertionError(f"{method.__name__} should refuse")
+
+
+def _all_repositories():
+    import educatenext  # noqa: F401 - the app already imported every package
+
+    pending, seen = [TenantRepository], set()
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            if subclass not in seen and subclass.__module__.startswith("educatenext."):
+                seen.add(subclass)
+                pending.append(subclass)
+    return seen
