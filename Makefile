@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format migrate migrate-status bootstrap openapi openapi-check bench clean
+.PHONY: install run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check bench clean
 
 install: $(STAMP)
 
@@ -32,6 +32,12 @@ format: install
 
 migrate: install
 	$(BIN)/python scripts/devstack.py flask migrate up $(if $(DRY_RUN),--dry-run,)
+
+backup: install
+	$(BIN)/python scripts/devstack.py flask backup --out $(or $(OUT),var/backup-$(shell date +%Y%m%d-%H%M%S).enbak) $(if $(KEY_FILE),--key-file $(KEY_FILE),)
+
+restore: install
+	$(BIN)/python scripts/devstack.py flask restore $(ARCHIVE) $(if $(KEY_FILE),--key-file $(KEY_FILE),)
 
 bootstrap: install
 	$(BIN)/python scripts/devstack.py flask bootstrap $(ARGS)

@@ -9,8 +9,10 @@ from swagger_ui_bundle import swagger_ui_path
 from educatenext import errors, guards, httpheaders, requestlog
 from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
+from educatenext.backup import backup_command, restore_command
 from educatenext.bootstrap import bootstrap_command
 from educatenext.config import load_config
+from educatenext.dbusers import db_users_cli
 from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.migrate import migrate_cli
 
@@ -69,6 +71,9 @@ def create_app(config=None):
     _register_blueprints(app)
     app.cli.add_command(migrate_cli)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(db_users_cli)
+    app.cli.add_command(restore_command)
     app.wsgi_app = VersionAliasMiddleware(app.wsgi_app)
     return app
 

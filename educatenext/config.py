@@ -85,6 +85,10 @@ class Config:
         self.MONGO_CONNECT_TIMEOUT_MS = env_int("MONGO_CONNECT_TIMEOUT_MS", 3000)
         self.MONGO_SOCKET_TIMEOUT_MS = env_int("MONGO_SOCKET_TIMEOUT_MS", 10000)
         self.MONGO_WAIT_QUEUE_TIMEOUT_MS = env_int("MONGO_WAIT_QUEUE_TIMEOUT_MS", 3000)
+        # TLS to MongoDB (credentials go in MONGO_URI); CA and client certificate as PEM files.
+        self.MONGO_TLS = env_bool("MONGO_TLS", False)
+        self.MONGO_TLS_CA_FILE = env_str("MONGO_TLS_CA_FILE", None)
+        self.MONGO_TLS_CERT_KEY_FILE = env_str("MONGO_TLS_CERT_KEY_FILE", None)
         # Upper bound for every operation (client-side timeout, sent as maxTimeMS).
         self.MONGO_OPERATION_TIMEOUT_MS = env_int("MONGO_OPERATION_TIMEOUT_MS", 5000)
 
@@ -123,6 +127,8 @@ class Config:
             "CORS_ORIGINS",
             ["http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173"],
         )
+        # base64 of 32 random bytes; prefer a key file (flask backup --key-file) in production.
+        self.BACKUP_KEY = env_str("BACKUP_KEY", None)
         self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
         self.IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)

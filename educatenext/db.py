@@ -62,6 +62,12 @@ class Mongo:
             # Command listeners (metrics, slow-query log, tests) are attached at client creation.
             "event_listeners": list(config.get("MONGO_EVENT_LISTENERS", [])),
         }
+        if config.get("MONGO_TLS"):
+            options["tls"] = True
+            if config.get("MONGO_TLS_CA_FILE"):
+                options["tlsCAFile"] = config["MONGO_TLS_CA_FILE"]
+            if config.get("MONGO_TLS_CERT_KEY_FILE"):
+                options["tlsCertificateKeyFile"] = config["MONGO_TLS_CERT_KEY_FILE"]
         app.extensions["mongo"] = MongoState(options, db_name)
 
     @property

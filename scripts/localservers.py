@@ -89,9 +89,11 @@ class MongoServer(ServerProcess):
 
     name = "secantusdb"
 
-    def __init__(self, storage_path, port=None, log_path=None):
+    def __init__(self, storage_path, port=None, log_path=None, extra_args=(), tls_ca=None):
         super().__init__(port, log_path)
         self.storage_path = str(storage_path)
+        self.extra_args = list(extra_args)
+        self.tls_ca = tls_ca  # a CA file: the readiness probe then connects over TLS
 
     @property
     def uri(self):
@@ -103,12 +105,13 @@ class MongoServer(ServerProcess):
         return [
             sys.executable, "-m", "secantus",
             "--host", "127.0.0.1", "--port", str(self.port),
-            "--storage-path", self.storage_path, "--log-level", "WARNING",
+            "--storage-path", self.storage_path, "--log-level", "WARNING", *self.extra_args,
         ]  # fmt: skip
 
     def ping(self):
         """Answer to the ping command."""
-        client = MongoClient(self.uri, serverSelectionTimeoutMS=300, connectTimeoutMS=300)
+        tls = {"tls": True, "tlsCAFile": self.tls_ca} if self.tls_ca else {}
+        client = MongoClient(self.uri, serverSelectionTimeoutMS=300, connectTimeoutMS=300, **tls)
         try:
             client.admin.command("ping")
             return True
