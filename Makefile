@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check bench clean
+.PHONY: install run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench clean
 
 install: $(STAMP)
 
@@ -51,6 +51,9 @@ openapi: install
 
 openapi-check: install
 	EDUCATENEXT_ENV=testing $(BIN)/flask openapi print --format=json | diff -u docs/openapi.json - && echo "docs/openapi.json is current"
+
+security: install
+	$(BIN)/python scripts/security_scorecard.py
 
 bench: install
 	$(BIN)/python scripts/bench_auth.py $(ITERATIONS)

@@ -10,7 +10,7 @@ from webargs.flaskparser import FlaskParser
 from educatenext.apidocs import AccessDocsPlugin
 from educatenext.db import Mongo
 from educatenext.errors import validation_error
-from educatenext.schemas_common import ErrorSchema
+from educatenext.schemas_common import ErrorSchema, ResponseSchema
 
 
 class Parser(FlaskParser):
@@ -59,12 +59,7 @@ class QuerySchema(Schema):
         unknown = RAISE
 
 
-class ResponseSchema(Schema):
-    """Response schemas drop anything not declared (never leak stored fields)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
+__all__ = ["ResponseSchema"]  # re-exported: resources import it from here
 
 api = Api(spec_kwargs={"extra_plugins": [AccessDocsPlugin()]})
 cache = Cache()

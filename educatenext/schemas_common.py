@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_dump, validate
 
 from educatenext.errors import ERROR_CODES
 from educatenext.values import parse_object_id
@@ -45,6 +45,22 @@ class PaginationQuerySchema(Schema):
     )
 
 
+class ResponseSchema(Schema):
+    """Response schemas drop anything not declared (never leak stored fields), and leave out
+    nulls of fields not documented as nullable, so every answer matches the spec."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @post_dump
+    def drop_undocumented_nulls(self, data, **kwargs):
+        """A stored null (e.g. an unset optional field) is omitted unless the field allows None."""
+        nullable = {
+            field.data_key or name for name, field in self.dump_fields.items() if field.allow_none
+        }
+        return {key: value for key, value in data.items() if value is not None or key in nullable}
+
+
 class ObjectIdField(fields.Field):
     """An ObjectId in the database, a 24-hex string on the wire."""
 
@@ -71,11 +87,8 @@ class UTCDateTime(fields.DateTime):
         return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class ResourceSchema(Schema):
+class ResourceSchema(ResponseSchema):
     """Base of every resource representation: the id as a string in both id and _id."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     id = fields.Function(lambda doc: str(doc["_id"]), dump_only=True)
     _id = fields.Function(lambda doc: str(doc["_id"]), dump_only=True, data_key="_id")

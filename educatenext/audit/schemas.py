@@ -1,10 +1,26 @@
 """Audit event representations and filters."""
 
+from datetime import datetime
+
+from bson import ObjectId
 from marshmallow import fields, validate
 
 from educatenext.extensions import ResponseSchema
 from educatenext.listing import SortedQuerySchema, sort_field
 from educatenext.schemas_common import ObjectIdField, UTCDateTime
+
+
+def jsonable(value):
+    """Stored values as JSON: ids as strings, times as ISO 8601."""
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [jsonable(item) for item in value]
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 class AuditEventSchema(ResponseSchema):
@@ -18,9 +34,9 @@ class AuditEventSchema(ResponseSchema):
     resourceIds = fields.List(fields.String())
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     # Function fields: a missing key must not fall back to dict methods (dict.values).
-    values = fields.Function(lambda event: event.get("values", {}))
-    previous = fields.Function(lambda event: event.get("previous", {}))
-    details = fields.Function(lambda event: event.get("details", {}))
+    values = fields.Function(lambda event: jsonable(event.get("values", {})))
+    previous = fields.Function(lambda event: jsonable(event.get("previous", {})))
+    details = fields.Function(lambda event: jsonable(event.get("details", {})))
     actorId = ObjectIdField()
     actorRole = fields.String()
     requestId = fields.String()
