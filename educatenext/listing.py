@@ -30,6 +30,18 @@ def name_prefix_range(text):
     return {"$gte": prefix, "$lt": upper}
 
 
+def add_range(query, field, start=None, end=None):
+    """Add an inclusive start..end condition on a field (the range goes last: see the indexes)."""
+    bounds = {}
+    if start is not None:
+        bounds["$gte"] = start
+    if end is not None:
+        bounds["$lte"] = end
+    if bounds:
+        query[field] = bounds
+    return query
+
+
 class SortedQuerySchema(PaginationQuerySchema):
     """Pagination and an allow-listed `sort` turned into a pymongo sort (sort_spec)."""
 

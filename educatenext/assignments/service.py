@@ -7,6 +7,7 @@ from educatenext.assignments.repository import AssignmentRepository, SubmissionR
 from educatenext.auth.roles import PARENT, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.errors import APIError, not_found, validation_error
+from educatenext.listing import add_range
 from educatenext.students.repository import StudentRepository
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.values import utcnow
@@ -62,13 +63,7 @@ def list_assignments(identity, args, page, limit):
         return [], 0
     if args.get("status"):
         query["status"] = args["status"]
-    due = {}
-    if args.get("dueFrom"):
-        due["$gte"] = args["dueFrom"]
-    if args.get("dueTo"):
-        due["$lte"] = args["dueTo"]
-    if due:
-        query["dueDate"] = due
+    add_range(query, "dueDate", args.get("dueFrom"), args.get("dueTo"))
     return AssignmentRepository(identity.scope).page(
         query, sort=args["sort_spec"], page=page, limit=limit
     )

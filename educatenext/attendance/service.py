@@ -8,6 +8,7 @@ from educatenext.auth.roles import PARENT, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments.repository import EnrollmentRepository
 from educatenext.errors import APIError, not_found, validation_error
+from educatenext.listing import add_range
 from educatenext.qr import service as qr_service
 from educatenext.students.repository import StudentRepository
 from educatenext.values import today, utcnow
@@ -126,13 +127,7 @@ def list_attendance(identity, args, page, limit):
         return [], 0
     if args.get("status"):
         query["status"] = args["status"]
-    dates = {}
-    if args.get("startDate"):
-        dates["$gte"] = args["startDate"]
-    if args.get("endDate"):
-        dates["$lte"] = args["endDate"]
-    if dates:
-        query["date"] = dates
+    add_range(query, "date", args.get("startDate"), args.get("endDate"))
     return AttendanceRepository(identity.scope).page(
         query, sort=args["sort_spec"], page=page, limit=limit
     )
@@ -229,13 +224,7 @@ def session_history(identity, args, page, limit):
         query = {"teacherUserId": identity.user_id}
     if classroom_id is not None:
         query["classroomId"] = classroom_id
-    dates = {}
-    if args.get("startDate"):
-        dates["$gte"] = args["startDate"]
-    if args.get("endDate"):
-        dates["$lte"] = args["endDate"]
-    if dates:
-        query["date"] = dates
+    add_range(query, "date", args.get("startDate"), args.get("endDate"))
     return AttendanceSessionRepository(identity.scope).page(
         query, sort=args["sort_spec"], page=page, limit=limit
     )

@@ -1,6 +1,7 @@
 """Reading the audit trail: admins see their institution's events."""
 
 from educatenext.audit.repository import AuditEventRepository
+from educatenext.listing import add_range
 
 
 def list_events(identity, args, page, limit):
@@ -14,13 +15,7 @@ def list_events(identity, args, page, limit):
         query["resourceType"] = args["resourceType"]
     if args.get("action"):
         query["action"] = args["action"]
-    window = {}
-    if args.get("since"):
-        window["$gte"] = args["since"]
-    if args.get("until"):
-        window["$lte"] = args["until"]
-    if window:
-        query["at"] = window
+    add_range(query, "at", args.get("since"), args.get("until"))
     return AuditEventRepository(identity.scope).page(
         query, sort=args["sort_spec"], page=page, limit=limit
     )
