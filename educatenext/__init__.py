@@ -5,6 +5,7 @@ import re
 
 from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from educatenext import errors, guards, httpheaders, requestlog
 from educatenext.audit.recorder import rate_limit_breached
@@ -74,6 +75,9 @@ def create_app(config=None):
     app.cli.add_command(backup_command)
     app.cli.add_command(db_users_cli)
     app.cli.add_command(restore_command)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_prefix=0)
     app.wsgi_app = VersionAliasMiddleware(app.wsgi_app)
     return app
 

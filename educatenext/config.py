@@ -131,6 +131,9 @@ class Config:
         self.BACKUP_KEY = env_str("BACKUP_KEY", None)
         self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
         self.IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
+        # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are
+        # trusted for that many hops; 0 (direct exposure) ignores them: they cannot be forged.
+        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PAGINATION_DEFAULT_LIMIT = env_int("PAGINATION_DEFAULT_LIMIT", 20)
         self.PAGINATION_MAX_LIMIT = env_int("PAGINATION_MAX_LIMIT", 100)

@@ -1,0 +1,46 @@
+"""Client addresses: X-Forwarded-For is trusted only for the configured number of proxies."""
+
+
+def fail_login(client, forwarded):
+    """A wrong-password login from behind a (maybe forged) proxy header."""
+    return client.post(
+        "/api/v1/auth/login",
+        json={"email": "x@a.test", "password": "nope-nope-1"},
+        headers={"X-Forwarded-For": forwarded},
+    )
+
+
+def test_forwarded_headers_are_ignored_without_a_trusted_proxy(make_app):
+    app = make_app(LOGIN_RATE_LIMIT_PER_IP="2 per minute", LOGIN_LOCKOUT_THRESHOLD=100)
+    client = app.test_client()
+    assert fail_login(client, "1.1.1.1").status_code == 401
+    assert fail_login(client, "2.2.2.2").status_code == 401
+    # Forging another address does not buy a new budget: the socket address counts.
+    assert fail_login(client, "3.3.3.3").status_code == 429
+
+
+def test_one_trusted_proxy_means_the_last_hop_it_added(make_app):
+    app = make_app(
+        TRUSTED_PROXIES=1, LOGIN_RATE_LIMIT_PER_IP="1 per minute", LOGIN_LOCKOUT_THRESHOLD=100
+    )
+    client = app.test_client()
+    assert fail_login(client, "9.9.9.9, 10.0.0.1").status_code == 401
+    # The client forged the first entry; nginx appended the real address (10.0.0.1) last.
+    assert fail_login(client, "8.8.8.8, 10.0.0.1").status_code == 429
+    assert fail_login(client, "9.9.9.9, 10.0.0.2").status_code == 401
+
+
+def test_gunicorn_logs_use_the_app_json_format():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert conf.logconfig_dict["formatters"]["json"]["()"] == "educatenext.requestlog.JSONFormatter"
+    assert conf.logconfig_dict["root"]["handlers"] == []  # the app adds its handler: no duplicates
+    assert (
+        conf.logconfig_dict["loggers"]["gunicorn.access"]["handlers"] == []
+    )  # the app logs requests
+    assert conf.timeout < 60  # below nginx's default proxy_read_timeout
