@@ -7,6 +7,7 @@ from pymongo import ReturnDocument
 
 from educatenext.audit.recorder import UNAUDITED, AuditedCollection
 from educatenext.extensions import mongo
+from educatenext.listing import name_prefix_range
 from educatenext.values import parse_object_id, utcnow
 
 
@@ -58,6 +59,15 @@ class TenantRepository:
         if self.tenant_field in query and query[self.tenant_field] != self.scope.institution_id:
             raise PermissionError("filter names another institution")
         query[self.tenant_field] = self.scope.institution_id
+        return query
+
+    def list_filter(self, *, status=None, name_prefix=None):
+        """The common list shape: status, then a name prefix (indexes keyed status, nameLower)."""
+        query = {}
+        if status:
+            query["status"] = status
+        if name_prefix and (bounds := name_prefix_range(name_prefix)):
+            query["nameLower"] = bounds
         return query
 
     def find(self, filter_=None, *, sort=None, skip=0, limit=0, projection=None):

@@ -1,6 +1,5 @@
 """Teacher profiles."""
 
-from educatenext.listing import name_prefix_range
 from educatenext.repository import TenantRepository
 
 
@@ -8,15 +7,6 @@ class TeacherRepository(TenantRepository):
     """Teacher profiles of one institution, each linked to a teacher user."""
 
     collection_name = "teachers"
-
-    def list_filter(self, *, status=None, name_prefix=None):
-        """Filter in index order (status, nameLower)."""
-        query = {}
-        if status:
-            query["status"] = status
-        if name_prefix and (bounds := name_prefix_range(name_prefix)):
-            query["nameLower"] = bounds
-        return query
 
     def by_user(self, user_id):
         """The profile of a user, or None."""
