@@ -1,6 +1,13 @@
 """gunicorn settings; every value can be overridden from the environment."""
 
 import os
+import tempfile
+
+# Prometheus multiprocess mode: every worker writes its samples under this directory and
+# /metrics adds them up. Set before the app (and prometheus_client) is imported.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="educatenext-metrics-")
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 # Sync workers: the app is synchronous and CPU-bound per request; two cores here.
@@ -40,3 +47,18 @@ logconfig_dict = {
 }
 # Clients (MongoClient, Redis pools) are created lazily in each worker, so preloading is safe.
 preload_app = True
+
+
+def on_starting(server):
+    """Start with empty metrics: files left by an earlier run would be added in."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges must not be reported (counters are kept)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

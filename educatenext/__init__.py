@@ -12,9 +12,11 @@ from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
 from educatenext.backup import backup_command, restore_command
 from educatenext.bootstrap import bootstrap_command
+from educatenext.caching import generations
 from educatenext.config import load_config
 from educatenext.dbusers import db_users_cli
 from educatenext.extensions import api, cache, limiter, mongo
+from educatenext.metrics import routes as metrics_routes
 from educatenext.migrate import migrate_cli
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ def create_app(config=None):
     requestlog.configure_logging(app.config["LOG_LEVEL"])
     errors.init_app(app)
     requestlog.init_app(app)
+    metrics_routes.init_app(app)
+    generations.init_app(app)
     httpheaders.init_app(app)
     guards.init_app(app)
     mongo.init_app(app)
@@ -141,6 +145,7 @@ def _register_blueprints(app):
     from educatenext.users.routes import blp as users_blp
 
     api.register_blueprint(health_blp)
+    api.register_blueprint(metrics_routes.blp)
     resources = (
         auth_blp, institutions_blp, users_blp, invitations_blp,
         subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,

@@ -96,6 +96,8 @@ class Config:
         self.REDIS_URL = env_str("REDIS_URL", None)
         self.REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.3)
         self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
+        # Cached responses are invalidated by every write; the TTL is only the backstop.
+        self.CACHE_RESPONSE_TTL_SECONDS = env_int("CACHE_RESPONSE_TTL_SECONDS", 300)
         self.RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")
         # Per caller (user when authenticated): a dashboard tab polls 4 lists every 30 s.
         self.RATELIMIT_READ = env_str("RATELIMIT_READ", "600 per minute")
@@ -141,6 +143,12 @@ class Config:
         self.RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
         self.DOCS_ENABLED = env_bool("DOCS_ENABLED", True)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+        # /metrics: with a token, scrapers send it as a bearer token; without one it answers
+        # loopback callers only, and in production nobody.
+        self.METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+        self.METRICS_TOKEN = env_str("METRICS_TOKEN", None)
+        # MongoDB commands slower than this are logged (shape only, never values); unset: off.
+        self.SLOW_QUERY_MS = env_float("SLOW_QUERY_MS", 100.0)
         self.MIGRATIONS_DIR = env_str(
             "MIGRATIONS_DIR",
             os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),

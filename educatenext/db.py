@@ -7,6 +7,8 @@ from flask import current_app
 from pymongo import MongoClient
 from pymongo.uri_parser import parse_uri
 
+from educatenext.metrics.mongo import listeners
+
 
 class MongoState:
     """Per-app options and the process's client, created on first use."""
@@ -60,7 +62,7 @@ class Mongo:
             "tz_aware": True,
             "appname": "educatenext",
             # Command listeners (metrics, slow-query log, tests) are attached at client creation.
-            "event_listeners": list(config.get("MONGO_EVENT_LISTENERS", [])),
+            "event_listeners": [*config.get("MONGO_EVENT_LISTENERS", []), *listeners(config)],
         }
         if config.get("MONGO_TLS"):
             options["tls"] = True

@@ -6,9 +6,25 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from educatenext.audit.recorder import UNAUDITED, AuditedCollection
+from educatenext.caching import generations
 from educatenext.extensions import mongo
 from educatenext.listing import name_prefix_range
 from educatenext.values import parse_object_id, utcnow
+
+JOIN_STAGES = {"$lookup": "from", "$unionWith": "coll", "$graphLookup": "from"}
+
+
+def joined_collections(stages):
+    """Collections a pipeline reads besides its own (cached responses depend on them too)."""
+    for stage in stages:
+        for operator, field in JOIN_STAGES.items():
+            spec = stage.get(operator)
+            if isinstance(spec, str):
+                yield spec
+            elif isinstance(spec, dict):
+                if isinstance(spec.get(field), str):
+                    yield spec[field]
+                yield from joined_collections(spec.get("pipeline", []))
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class TenantRepository:
     def collection(self):
         """The collection behind this repository; its writes append audit events."""
         raw = mongo.db[self.collection_name]
+        generations.note_read(self.collection_name)
         if self.collection_name in UNAUDITED:
             return raw
         return AuditedCollection(raw, self.scope.institution_id)
@@ -172,4 +189,6 @@ class TenantRepository:
                 stages[0] = {"$match": self.scoped(stages[0]["$match"])}
             else:
                 stages.insert(0, {"$match": {self.tenant_field: self.scope.institution_id}})
+        for name in joined_collections(stages):
+            generations.note_read(name)
         return list(self.collection.aggregate(stages, session=self.session))

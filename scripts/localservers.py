@@ -11,12 +11,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 import redis
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port():
@@ -30,6 +33,7 @@ class ServerProcess(ABC):
     """A child server process with a readiness probe and a clean stop."""
 
     name = "server"
+    cwd = None
 
     def __init__(self, port=None, log_path=None):
         self.port = port or free_port()
@@ -53,10 +57,12 @@ class ServerProcess(ABC):
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C in the terminal reaches only our supervisor
+            cwd=self.cwd,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
             if self.ping():
                 return self
@@ -155,6 +161,50 @@ class RedisServer(ServerProcess):
             return False
         finally:
             client.close()
+
+
+class GunicornServer(ServerProcess):
+    """The app under gunicorn with gunicorn.conf.py, configured through environment variables."""
+
+    name = "gunicorn"
+    cwd = ROOT
+
+    def __init__(self, env, port=None, log_path=None, workers=2, extra_args=()):
+        super().__init__(port, log_path)
+        self.env = env
+        self.workers = workers
+        self.extra_args = list(extra_args)
+
+    @property
+    def url(self):
+        """Base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self):
+        """gunicorn from this interpreter's environment."""
+        return [
+            sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+            "--chdir", str(ROOT), "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers),
+            *self.extra_args, "wsgi:app",
+        ]  # fmt: skip
+
+    def start(self, timeout=60.0):
+        """Start with our environment (Popen inherits os.environ otherwise)."""
+        saved = dict(os.environ)
+        os.environ.update({key: str(value) for key, value in self.env.items()})
+        try:
+            return super().start(timeout)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def ping(self):
+        """/health answers 200."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=0.5) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            return False
 
 
 def redis_server_binary():

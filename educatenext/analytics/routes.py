@@ -16,6 +16,7 @@ from educatenext.analytics.schemas import (
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.ratelimits import resource_limits
 
@@ -31,6 +32,7 @@ class StudentAttendanceSummary(MethodView):
 
     @allow(ADMIN, TEACHER, STUDENT, PARENT)
     @blp.arguments(PeriodQuerySchema, location="query")
+    @cached("analytics")
     @blp.response(200, StudentAttendanceSchema)
     def get(self, args, student_id):
         """Counts per status and attendance rate over a period."""
@@ -45,6 +47,7 @@ class DailySheet(MethodView):
 
     @allow(*STAFF)
     @blp.arguments(DayQuerySchema, location="query")
+    @cached("analytics")
     @blp.response(200, SheetRowSchema(many=True))
     def get(self, args, classroom_id):
         """Every enrolled student with the day's mark (status null: not taken)."""
@@ -59,6 +62,7 @@ class ChronicAbsence(MethodView):
 
     @allow(*STAFF)
     @blp.arguments(ChronicAbsenceQuerySchema, location="query")
+    @cached("analytics")
     @blp.response(200, StudentAttendanceSchema(many=True))
     def get(self, args):
         """Students under the attendance-rate threshold (default 90 %) over a period."""
@@ -73,6 +77,7 @@ class Completion(MethodView):
 
     @allow(ADMIN)
     @blp.arguments(DayQuerySchema, location="query")
+    @cached("analytics")
     @blp.response(200, CompletionRowSchema(many=True))
     def get(self, args):
         """Active classrooms with no attendance recorded on the day (default today)."""
@@ -87,6 +92,7 @@ class GradeDistribution(MethodView):
 
     @allow(*STAFF)
     @blp.arguments(DistributionQuerySchema, location="query")
+    @cached("analytics")
     @blp.response(200, DistributionRowSchema(many=True))
     def get(self, args):
         """Entries per letter grade for a classroom (and subject) in a period."""

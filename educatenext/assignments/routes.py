@@ -17,6 +17,7 @@ from educatenext.assignments.schemas import (
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
@@ -35,6 +36,7 @@ class AssignmentList(MethodView):
 
     @allow(*READERS)
     @blp.arguments(AssignmentQuerySchema, location="query")
+    @cached("assignments")
     @blp.response(200, AssignmentSchema(many=True))
     def get(self, args):
         """List assignments of the caller's classrooms."""
@@ -75,6 +77,7 @@ class AssignmentDetail(MethodView):
     decorators = resource_limits()
 
     @allow(*READERS)
+    @cached("assignments")
     @blp.response(200, AssignmentSchema)
     def get(self, assignment_id):
         """Get an assignment."""

@@ -21,6 +21,7 @@ from educatenext.attendance.schemas import (
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
@@ -38,6 +39,7 @@ class AttendanceList(MethodView):
 
     @allow(ADMIN, TEACHER, STUDENT, PARENT)
     @blp.arguments(AttendanceQuerySchema, location="query")
+    @cached("attendance")
     @blp.response(200, AttendanceSchema(many=True))
     def get(self, args):
         """List records (students: own; parents: their children's; teachers: their classrooms')."""

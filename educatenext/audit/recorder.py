@@ -11,7 +11,9 @@ from datetime import timedelta
 from flask import current_app, g, has_request_context, request
 from pymongo.errors import PyMongoError
 
+from educatenext.caching import generations
 from educatenext.extensions import mongo
+from educatenext.metrics import RATE_LIMITED
 from educatenext.values import utcnow
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,8 @@ def security_event(action, institution_id=None, **details):
 
 def rate_limit_breached(request_limit):
     """Flask-Limiter's on-breach callback: record the hit (the limiter still answers 429)."""
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    RATE_LIMITED.labels(route=route).inc()
     security_event("rate_limited", limit=str(request_limit.limit), key=request_limit.key[-80:])
 
 
@@ -140,6 +144,7 @@ class AuditedCollection:
     def _record(
         self, action, ids, fields, values=None, previous=None, session=None, institution_id=None
     ):
+        generations.note_write(institution_id or self._institution_id, self._collection.name)
         event = {
             "institutionId": institution_id or self._institution_id,
             "action": action,

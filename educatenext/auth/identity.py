@@ -11,6 +11,7 @@ from flask import current_app, g, request
 from educatenext.auth.repository import SessionRepository
 from educatenext.auth.roles import SUPER_ADMIN, canonical_role
 from educatenext.auth.tokens import decode_access_token
+from educatenext.caching import responses
 from educatenext.errors import APIError
 from educatenext.extensions import cache
 from educatenext.institutions.repository import InstitutionRepository
@@ -79,7 +80,7 @@ def authenticate():
     session_id = parse_object_id(claims.get("sid"))
     if user_id is None or session_id is None:
         raise unauthorized("Invalid or expired token.")
-    context = load_auth_context(user_id, session_id)
+    context = load_auth_context(user_id, session_id, responses.prefetch_keys(claims))
     if context is None:
         raise unauthorized("Session is no longer valid.")
     g.identity = identity_from_context(context, session_id)
@@ -96,13 +97,19 @@ def session_cache_key(session_id):
     return f"auth:sess:{session_id}"
 
 
-def load_auth_context(user_id, session_id):
-    """{user, session} for an active user and live session, or None; one Redis trip when cached."""
+def load_auth_context(user_id, session_id, extra_keys=()):
+    """{user, session} for an active user and live session, or None; one Redis trip when cached.
+
+    extra_keys (the response cache's entry and generations) ride on the same round trip.
+    """
     keys = [user_cache_key(user_id), session_cache_key(session_id)]
     try:
-        user_part, session_part = cache.get_many(*keys)
+        user_part, session_part, *extra = cache.get_many(*keys, *extra_keys)
     except redis.RedisError:
         user_part = session_part = None  # Redis down: MongoDB is the source of truth
+    else:
+        if extra_keys:
+            responses.remember_prefetched(dict(zip(extra_keys, extra, strict=True)))
     fresh = {}
     if user_part is None:
         user_part = build_user_context(user_id)

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, TEACHER
+from educatenext.caching.responses import cached
 from educatenext.classrooms import service
 from educatenext.classrooms.schemas import (
     ClassroomCreateSchema,
@@ -30,6 +31,7 @@ class ClassroomList(MethodView):
 
     @allow(*STAFF)
     @blp.arguments(ClassroomQuerySchema, location="query")
+    @cached("classrooms")
     @blp.response(200, ClassroomSchema(many=True))
     def get(self, args):
         """List classrooms (teachers: their own)."""
@@ -59,6 +61,7 @@ class ClassroomDetail(MethodView):
     decorators = resource_limits()
 
     @allow(*STAFF)
+    @cached("classrooms")
     @blp.response(200, ClassroomSchema)
     def get(self, classroom_id):
         """Get a classroom."""

@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, TEACHER
 from educatenext.bulk import bulk_answer
+from educatenext.caching.responses import cached
 from educatenext.enrollments import service
 from educatenext.enrollments.schemas import (
     EnrollmentBulkSchema,
@@ -33,6 +34,7 @@ class EnrollmentList(MethodView):
 
     @allow(ADMIN, TEACHER)
     @blp.arguments(EnrollmentQuerySchema, location="query")
+    @cached("enrollments")
     @blp.response(200, EnrollmentSchema(many=True))
     def get(self, args):
         """List enrollments (teachers: their classrooms')."""
@@ -74,6 +76,7 @@ class EnrollmentDetail(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN, TEACHER)
+    @cached("enrollments")
     @blp.response(200, EnrollmentSchema)
     def get(self, enrollment_id):
         """Get an enrollment."""

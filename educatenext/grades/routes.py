@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.bulk import bulk_answer
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.grades import service
 from educatenext.grades.schemas import (
@@ -98,6 +99,7 @@ class GradeDetail(MethodView):
     decorators = resource_limits()
 
     @allow(*GRADERS)
+    @cached("grades")
     @blp.response(200, GradeSchema)
     def get(self, grade_id):
         """Get a grade with its history."""
@@ -122,6 +124,7 @@ class ClassGrades(MethodView):
 
     @allow(*GRADERS)
     @blp.arguments(GradeFilterSchema, location="query")
+    @cached("grades")
     @blp.response(200, GradeSchema(many=True))
     def get(self, args, classroom_id):
         """All grades of a classroom, published or not."""
@@ -136,6 +139,7 @@ class StudentGrades(MethodView):
 
     @allow(*READERS)
     @blp.arguments(GradeFilterSchema, location="query")
+    @cached("grades")
     @blp.response(200, StudentGradesSchema)
     def get(self, args, student_id):
         """A student's grades (Student or User id); students and parents see published ones."""
@@ -150,6 +154,7 @@ class StudentGPA(MethodView):
 
     @allow(*READERS)
     @blp.arguments(GPAQuerySchema, location="query")
+    @cached("grades")
     @blp.response(200, GPASchema)
     def get(self, args, student_id):
         """Weighted GPA for an academic year (and semester)."""

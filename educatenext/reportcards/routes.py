@@ -5,6 +5,7 @@ from flask.views import MethodView
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.ratelimits import resource_limits
@@ -27,6 +28,7 @@ class ReportCardList(MethodView):
 
     @allow(ADMIN, TEACHER, STUDENT, PARENT)
     @blp.arguments(ReportCardQuerySchema, location="query")
+    @cached("reportcards")
     @blp.response(200, ReportCardSchema(many=True))
     def get(self, args):
         """List report cards (students and parents: published ones, their own)."""
@@ -61,6 +63,7 @@ class ReportCardDetail(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN, TEACHER, STUDENT, PARENT)
+    @cached("reportcards")
     @blp.response(200, ReportCardSchema)
     def get(self, report_id):
         """Get a report card."""

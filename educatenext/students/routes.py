@@ -6,6 +6,7 @@ from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, INSTITUTION_ROLES
 from educatenext.bulk import bulk_answer
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
@@ -40,6 +41,7 @@ class StudentList(MethodView):
 
     @allow(*INSTITUTION_ROLES)
     @blp.arguments(StudentQuerySchema, location="query")
+    @cached("students")
     @blp.response(200, StudentSummarySchema(many=True))
     def get(self, args):
         """List students (teachers: their classrooms; parents: their children; students: self)."""

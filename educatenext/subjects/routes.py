@@ -5,6 +5,7 @@ from flask.views import MethodView
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, INSTITUTION_ROLES
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
@@ -29,6 +30,7 @@ class SubjectList(MethodView):
 
     @allow(*INSTITUTION_ROLES)
     @blp.arguments(SubjectQuerySchema, location="query")
+    @cached("subjects")
     @blp.response(200, SubjectSchema(many=True))
     def get(self, args):
         """List subjects."""
@@ -55,6 +57,7 @@ class SubjectDetail(MethodView):
     decorators = resource_limits()
 
     @allow(*INSTITUTION_ROLES)
+    @cached("subjects")
     @blp.response(200, SubjectSchema)
     def get(self, subject_id):
         """Get a subject."""

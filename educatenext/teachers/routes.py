@@ -5,6 +5,7 @@ from flask.views import MethodView
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, TEACHER
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
@@ -37,6 +38,7 @@ class TeacherList(MethodView):
 
     @allow(*STAFF)
     @blp.arguments(TeacherQuerySchema, location="query")
+    @cached("teachers")
     @blp.response(200, TeacherSchema(many=True))
     def get(self, args):
         """List teachers with their names."""
@@ -63,6 +65,7 @@ class TeacherDetail(MethodView):
     decorators = resource_limits()
 
     @allow(*STAFF)
+    @cached("teachers")
     @blp.response(200, TeacherSchema)
     def get(self, teacher_id):
         """Get a teacher."""

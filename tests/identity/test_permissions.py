@@ -42,7 +42,10 @@ def test_permissions_are_in_the_openapi_spec(client):
                     path,
                 )
             else:
-                assert path.startswith(("/health", "/ready", "/api/v1/auth/")), (method, path)
+                assert path.startswith(("/health", "/ready", "/metrics", "/api/v1/auth/")), (
+                    method,
+                    path,
+                )
 
 
 def fill(rule, world, school):

@@ -56,3 +56,11 @@ def test_dashboard_polling_fits_the_default_read_limit(make_app):
     [limit] = parse_many(app.config["RATELIMIT_READ"])
     per_minute = limit.amount * 60 / limit.get_expiry()
     assert per_minute / 8 >= 50
+
+
+def test_rejections_are_counted_in_metrics(client, auth_headers):
+    headers = auth_headers("admin")
+    statuses = [client.get("/api/v1/subjects", headers=headers).status_code for _ in range(7)]
+    assert statuses.count(429) == 2
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'educatenext_rate_limit_rejections_total{route="/api/v1/subjects"}' in text

@@ -1,0 +1,1 @@
+"""Response caching on Redis, invalidated by per-tenant, per-collection generations."""

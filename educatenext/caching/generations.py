@@ -1,0 +1,151 @@
+"""Per-tenant, per-collection generation tokens: every write replaces them, so entries go stale.
+
+A generation is a random token, not a counter: a key lost to eviction or a Redis restart comes
+back as a new token, so an entry stored under an old value can never match again.
+"""
+
+import logging
+import secrets
+import threading
+import time
+
+import redis
+from flask import current_app, g, has_app_context
+
+from educatenext.extensions import cache
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "*"  # writes made without a tenant scope (super-admin paths) stale every tenant
+RETRY_INTERVAL_SECONDS = 0.5
+
+
+def init_app(app):
+    """Publish a request's writes before its response leaves (read-your-writes)."""
+
+    @app.after_request
+    def publish(response):
+        publish_writes()
+        return response
+
+
+def generation_keys(institution_id, collections):
+    """The keys whose tokens an entry depending on these collections must match."""
+    keys = []
+    for name in sorted(collections):
+        keys.append(f"gen:{institution_id}:{name}")
+        keys.append(f"gen:{PLATFORM}:{name}")
+    return keys
+
+
+def new_token():
+    """A generation token that no earlier entry can carry."""
+    return "g" + secrets.token_hex(8)  # never all digits: cachelib would parse an int
+
+
+def note_write(institution_id, collection_name):
+    """Remember, for the end of this request (or command), that a collection changed."""
+    if not has_app_context():
+        return
+    dirty = g.setdefault("dirty_generations", set())
+    dirty.add(f"gen:{institution_id or PLATFORM}:{collection_name}")
+
+
+def note_read(collection_name):
+    """Record a collection a cached view read (its entry depends on it)."""
+    if has_app_context() and (reads := g.get("cache_reads")) is not None:
+        reads.add(collection_name)
+
+
+def publish_writes():
+    """Replace the tokens of every collection written in this request; never raises."""
+    dirty = g.pop("dirty_generations", None)
+    if not dirty or current_app.config["CACHE_TYPE"] == "NullCache":
+        return
+    backend = cache.cache
+    try:
+        _replace(backend, dirty)
+    except redis.RedisError:
+        PENDING.add(backend, dirty)
+        log.error("cache invalidation failed for %d collections; retrying", len(dirty))
+
+
+def _replace(backend, keys):
+    """One pipelined SET per key (no TTL: generations outlive the entries that use them)."""
+    client = backend._write_client
+    with client.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.set(backend._get_prefix() + key, new_token())
+        pipe.execute()
+
+
+def read_tokens(keys, fetched):
+    """Tokens for keys, creating missing ones; None when Redis fails (the caller misses)."""
+    tokens = dict(fetched)
+    missing = [key for key in keys if tokens.get(key) is None]
+    if missing:
+        backend = cache.cache
+        prefix = backend._get_prefix()
+        try:
+            with backend._write_client.pipeline(transaction=False) as pipe:
+                for key in missing:
+                    pipe.set(prefix + key, new_token(), nx=True)
+                for key in missing:
+                    pipe.get(prefix + key)
+                replies = pipe.execute()[len(missing) :]
+        except redis.RedisError:
+            return None
+        tokens.update({key: _text(value) for key, value in zip(missing, replies, strict=True)})
+    return tuple(_text(tokens[key]) for key in keys)
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class PendingInvalidations:
+    """Invalidations that failed; retried in the background until Redis takes them.
+
+    While any are pending this process serves nothing from the cache, and a stored entry in
+    another process is bounded by the entry TTL (the backstop).
+    """
+
+    def __init__(self):
+        self.keys = set()
+        self.backend = None
+        self.lock = threading.Lock()
+        self.thread = None
+
+    def __bool__(self):
+        return bool(self.keys)
+
+    def add(self, backend, keys):
+        """Queue keys and make sure a retry thread runs."""
+        with self.lock:
+            self.keys.update(keys)
+            self.backend = backend
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._retry, daemon=True)
+                self.thread.start()
+
+    def flush(self):
+        """Try once to publish everything pending; True when nothing is left."""
+        with self.lock:
+            keys, backend = set(self.keys), self.backend
+        if not keys:
+            return True
+        try:
+            _replace(backend, keys)
+        except redis.RedisError:
+            return False
+        with self.lock:
+            self.keys -= keys
+            return not self.keys
+
+    def _retry(self):
+        while not self.flush():
+            time.sleep(RETRY_INTERVAL_SECONDS)
+        log.warning("pending cache invalidations published")
+
+
+PENDING = PendingInvalidations()

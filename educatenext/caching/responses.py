@@ -1,0 +1,196 @@
+"""Cached GET responses: keys from an allow-list, validity from generation tokens.
+
+Key: area, tenant, visibility scope (the role for admins, the user for everyone whose rows
+differ per user), host, path and the sorted query string (already validated by the view's
+schema, so only allow-listed parameters reach it). The entry also stores the collections the
+response was built from with their generation tokens and a fingerprint of the caller's row
+scope; a hit needs all of them to be current.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlencode
+
+import redis
+from flask import Response, current_app, g, request
+
+from educatenext.auth.roles import ADMIN, canonical_role
+from educatenext.caching import generations
+from educatenext.extensions import cache
+from educatenext.metrics import record_cache_lookup
+from educatenext.values import today
+
+log = logging.getLogger(__name__)
+
+# Admins see every row of their institution: one entry serves them all. Other roles' rows
+# (and some fields) depend on who they are, so their entries are per user.
+SHARED_BY_ROLE = {ADMIN}
+KEPT_HEADERS = ("Content-Type", "X-Total-Count", "X-Pagination", "Link")
+# Learned per process: which collections each endpoint's responses read (for prefetching).
+LEARNED_DEPENDENCIES = {}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored response and what it was built from."""
+
+    dependencies: tuple
+    tokens: tuple
+    fingerprint: str
+    status: int
+    body: bytes
+    headers: tuple
+
+
+def enabled():
+    """Caching is on with a Redis backend and no unpublished invalidation in this process."""
+    return current_app.config["CACHE_TYPE"] != "NullCache" and not generations.PENDING
+
+
+def scope_of(institution_id, role, user_id):
+    """The visibility part of a key."""
+    who = f"role:{role}" if role in SHARED_BY_ROLE else f"user:{user_id}"
+    return f"{institution_id}:{who}"
+
+
+def entry_key(area, scope):
+    """The key for this request's response in a cache area."""
+    params = sorted((name, value) for name, values in request.args.lists() for value in values)
+    # The date: some reports default to "today", and Link headers name the host.
+    target = f"{today()}|{request.host}|{request.path}|{urlencode(params)}"
+    digest = hashlib.blake2b(target.encode(), digest_size=16).hexdigest()
+    return f"resp:{area}:{scope}:{digest}"
+
+
+def fingerprint(identity):
+    """Everything about the caller that can change which rows or fields they see."""
+    parts = (
+        identity.role,
+        str(identity.student_id),
+        ",".join(sorted(map(str, identity.child_student_ids))),
+        ",".join(sorted(map(str, identity.classroom_ids))),
+    )
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def prefetch_keys(claims):
+    """Keys to read with the auth context in one round trip, guessed from the token's claims."""
+    policy = _policy_for_request()
+    if policy is None or not claims.get("inst") or not enabled():
+        return []
+    role = canonical_role(claims.get("role"))
+    key = entry_key(policy.area, scope_of(claims["inst"], role, claims["sub"]))
+    learned = LEARNED_DEPENDENCIES.get(request.endpoint, ())
+    return [key, *generations.generation_keys(claims["inst"], learned)]
+
+
+def remember_prefetched(values):
+    """Keep what the auth round trip fetched for the cached view."""
+    g.cache_prefetched = values
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a view's responses are cached."""
+
+    area: str
+
+
+def cached(area):
+    """Cache a GET view's 200 responses (place between @blp.arguments and @blp.response)."""
+    policy = Policy(area)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not enabled():
+                response = view(*args, **kwargs)
+                response.headers["X-Cache"] = "BYPASS"
+                return response
+            return _serve(policy, view, args, kwargs)
+
+        wrapper._cache_policy = policy
+        return wrapper
+
+    return decorator
+
+
+def _policy_for_request():
+    if request.method != "GET":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    handler = getattr(getattr(view, "view_class", None), "get", view)
+    return getattr(handler, "_cache_policy", None)
+
+
+def _serve(policy, view, args, kwargs):
+    identity = g.identity
+    if identity.institution_id is None:
+        return view(*args, **kwargs)
+    institution = str(identity.institution_id)
+    key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id))
+    prefetched = g.pop("cache_prefetched", None) or {}
+    learned = LEARNED_DEPENDENCIES.get(request.endpoint, ())
+    try:
+        entry = prefetched[key] if key in prefetched else cache.get(key)
+        if (
+            isinstance(entry, Entry)
+            and entry.fingerprint == fingerprint(identity)
+            and _tokens(institution, entry.dependencies, prefetched) == entry.tokens
+        ):
+            record_cache_lookup(policy.area, hit=True)
+            return _response(entry, "HIT")
+            # Tokens for what we expect to read, taken BEFORE reading MongoDB: a write that
+            # commits meanwhile replaces them, so what we store can never be served stale.
+        before = _tokens(institution, learned, prefetched)
+    except redis.RedisError:
+        before = None  # fail closed: read MongoDB, store nothing
+    record_cache_lookup(policy.area, hit=False)
+    g.cache_reads = set()
+    try:
+        response = view(*args, **kwargs)
+    finally:
+        reads = g.pop("cache_reads")
+    LEARNED_DEPENDENCIES[request.endpoint] = tuple(sorted(reads | set(learned)))
+    if before is not None and response.status_code == 200 and reads <= set(learned):
+        _store(key, identity, learned, before, response)
+    response.headers["X-Cache"] = "MISS"
+    return response
+
+
+def _tokens(institution, dependencies, prefetched):
+    """Current generation tokens of dependencies (prefetched when possible)."""
+    keys = generations.generation_keys(institution, dependencies)
+    fetched = {key: prefetched[key] for key in keys if key in prefetched}
+    missing = [key for key in keys if key not in fetched]
+    if missing:
+        fetched.update(zip(missing, cache.get_many(*missing), strict=True))
+    tokens = generations.read_tokens(keys, fetched)
+    if tokens is None:
+        raise redis.RedisError("generation tokens unavailable")
+    return tokens
+
+
+def _store(key, identity, dependencies, tokens, response):
+    entry = Entry(
+        dependencies=tuple(dependencies),
+        tokens=tokens,
+        fingerprint=fingerprint(identity),
+        status=response.status_code,
+        body=response.get_data(),
+        headers=tuple(
+            (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+        ),
+    )
+    try:
+        cache.set(key, entry, timeout=current_app.config["CACHE_RESPONSE_TTL_SECONDS"])
+    except redis.RedisError:
+        log.warning("response not cached: Redis unavailable")
+
+
+def _response(entry, state):
+    response = Response(entry.body, status=entry.status, headers=list(entry.headers))
+    response.headers["X-Cache"] = state
+    return response
