@@ -18,6 +18,8 @@ from educatenext.dbusers import db_users_cli
 from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import routes as metrics_routes
 from educatenext.migrate import migrate_cli
+from educatenext.queryplans.command import db_cli
+from educatenext.seed.command import seed_command
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ def create_app(config=None):
     app.cli.add_command(backup_command)
     app.cli.add_command(db_users_cli)
     app.cli.add_command(restore_command)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(db_cli)
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_prefix=0)

@@ -98,6 +98,8 @@ class Config:
         self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
         # Cached responses are invalidated by every write; the TTL is only the backstop.
         self.CACHE_RESPONSE_TTL_SECONDS = env_int("CACHE_RESPONSE_TTL_SECONDS", 300)
+        # Off: every read goes to MongoDB (benchmarks of uncached reads, incident switches).
+        self.RESPONSE_CACHE_ENABLED = env_bool("RESPONSE_CACHE_ENABLED", True)
         self.RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")
         # Per caller (user when authenticated): a dashboard tab polls 4 lists every 30 s.
         self.RATELIMIT_READ = env_str("RATELIMIT_READ", "600 per minute")
@@ -149,6 +151,8 @@ class Config:
         self.METRICS_TOKEN = env_str("METRICS_TOKEN", None)
         # MongoDB commands slower than this are logged (shape only, never values); unset: off.
         self.SLOW_QUERY_MS = env_float("SLOW_QUERY_MS", 100.0)
+        # Record every query shape the repositories issue (for `flask db explain`).
+        self.QUERY_SHAPE_REGISTRY = env_bool("QUERY_SHAPE_REGISTRY", True)
         self.MIGRATIONS_DIR = env_str(
             "MIGRATIONS_DIR",
             os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
@@ -181,6 +185,7 @@ class ProductionConfig(Config):
     def __init__(self):
         super().__init__()
         self.DOCS_ENABLED = env_bool("DOCS_ENABLED", False)
+        self.QUERY_SHAPE_REGISTRY = env_bool("QUERY_SHAPE_REGISTRY", False)
 
     def validate(self):
         """Refuse default or short secrets, debug mode and a per-process limiter."""

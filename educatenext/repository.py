@@ -9,6 +9,7 @@ from educatenext.audit.recorder import UNAUDITED, AuditedCollection
 from educatenext.caching import generations
 from educatenext.extensions import mongo
 from educatenext.listing import name_prefix_range
+from educatenext.queryplans.registry import QUERY_SHAPES
 from educatenext.values import parse_object_id, utcnow
 
 JOIN_STAGES = {"$lookup": "from", "$unionWith": "coll", "$graphLookup": "from"}
@@ -25,6 +26,18 @@ def joined_collections(stages):
                 if isinstance(spec.get(field), str):
                     yield spec[field]
                 yield from joined_collections(spec.get("pipeline", []))
+
+
+def find_example(query, sort, skip, limit):
+    """A find as the explain command takes it (for the query-shape registry)."""
+    example = {"filter": query}
+    if sort:
+        example["sort"] = dict(sort)
+    if skip:
+        example["skip"] = skip
+    if limit:
+        example["limit"] = limit
+    return example
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,10 @@ class TenantRepository:
 
     def find(self, filter_=None, *, sort=None, skip=0, limit=0, projection=None):
         """Documents matching the filter in this tenant."""
+        query = self.scoped(filter_)
+        QUERY_SHAPES.record(self.collection_name, "find", find_example(query, sort, skip, limit))
         cursor = self.collection.find(
-            self.scoped(filter_), projection, session=self.session, skip=skip, limit=limit
+            query, projection, session=self.session, skip=skip, limit=limit
         )
         if sort:
             cursor = cursor.sort(sort)
@@ -98,7 +113,9 @@ class TenantRepository:
 
     def find_one(self, filter_=None, projection=None):
         """One document in this tenant, or None."""
-        return self.collection.find_one(self.scoped(filter_), projection, session=self.session)
+        query = self.scoped(filter_)
+        QUERY_SHAPES.record(self.collection_name, "find", find_example(query, None, 0, 1))
+        return self.collection.find_one(query, projection, session=self.session)
 
     def get(self, document_id, projection=None):
         """One document by id in this tenant, or None (also for malformed ids)."""
@@ -109,7 +126,9 @@ class TenantRepository:
 
     def count(self, filter_=None):
         """How many documents match in this tenant."""
-        return self.collection.count_documents(self.scoped(filter_), session=self.session)
+        query = self.scoped(filter_)
+        QUERY_SHAPES.record(self.collection_name, "count", {"filter": query})
+        return self.collection.count_documents(query, session=self.session)
 
     def page(self, filter_=None, *, sort=None, page=1, limit=20, projection=None):
         """One page of results plus the total count."""
@@ -191,4 +210,5 @@ class TenantRepository:
                 stages.insert(0, {"$match": {self.tenant_field: self.scope.institution_id}})
         for name in joined_collections(stages):
             generations.note_read(name)
+        QUERY_SHAPES.record(self.collection_name, "aggregate", {"pipeline": stages})
         return list(self.collection.aggregate(stages, session=self.session))

@@ -46,7 +46,12 @@ class Entry:
 
 def enabled():
     """Caching is on with a Redis backend and no unpublished invalidation in this process."""
-    return current_app.config["CACHE_TYPE"] != "NullCache" and not generations.PENDING
+    config = current_app.config
+    return (
+        config["RESPONSE_CACHE_ENABLED"]
+        and config["CACHE_TYPE"] != "NullCache"
+        and not generations.PENDING
+    )
 
 
 def scope_of(institution_id, role, user_id):

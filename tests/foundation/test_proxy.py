@@ -30,9 +30,12 @@ def test_one_trusted_proxy_means_the_last_hop_it_added(make_app):
     assert fail_login(client, "9.9.9.9, 10.0.0.2").status_code == 401
 
 
-def test_gunicorn_logs_use_the_app_json_format():
+def test_gunicorn_logs_use_the_app_json_format(monkeypatch, tmp_path):
     import importlib.util
     from pathlib import Path
+
+    # The config sets PROMETHEUS_MULTIPROC_DIR when missing; keep that out of this process.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
 
     path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", path)

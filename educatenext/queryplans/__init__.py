@@ -1,0 +1,1 @@
+"""Query shapes the repositories issue, and their plans on the server (`flask db explain`)."""

@@ -1,0 +1,1 @@
+"""Synthetic school data for development, benchmarks and the query-plan tour (`flask seed`)."""

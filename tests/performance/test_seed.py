@@ -1,0 +1,73 @@
+"""`flask seed`: counts, determinism, usable accounts and consistent relations."""
+
+from educatenext.extensions import mongo
+from educatenext.seed.command import seed_command
+from educatenext.seed.service import SeedOptions
+
+ARGS = ["--students", "90", "--class-size", "30", "--days", "5", "--grades-per-student", "4"]
+
+
+def run_seed(app, *extra):
+    result = app.test_cli_runner().invoke(seed_command, [*ARGS, *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def snapshot(app):
+    with app.app_context():
+        return {
+            name: list(mongo.db[name].find({}, {"createdAt": 0, "updatedAt": 0, "publishedAt": 0}))
+            for name in ("students", "attendance", "grades", "classrooms")
+        }
+
+
+def test_seed_writes_what_it_reports(app):
+    output = run_seed(app)
+    assert "students" in output
+    with app.app_context():
+        db = mongo.db
+        assert db.institutions.count_documents({"code": "seed-0"}) == 1
+        assert db.students.count_documents({}) == 90
+        assert db.classrooms.count_documents({}) == 3
+        assert db.attendance.count_documents({}) == 90 * 5
+        assert db.grades.count_documents({}) == 90 * 4
+        assert db.users.count_documents({"role": "student"}) == 90
+        rooms = {c["_id"]: c for c in db.classrooms.find()}
+        assert all(room["enrolledCount"] == 30 for room in rooms.values())
+        for student in db.students.find():
+            assert student["classroomId"] in rooms
+            assert "_absence" not in student
+        statuses = {a["status"] for a in db.attendance.find()}
+        assert statuses <= {"present", "absent", "late", "excused"}
+        assert "present" in statuses
+
+
+def test_same_seed_same_data_other_seed_other_data(make_app):
+    first, second, third = make_app(), make_app(), make_app()
+    run_seed(first)
+    run_seed(second)
+    run_seed(third, "--seed", "7")
+    assert snapshot(first) == snapshot(second)
+    assert snapshot(first)["students"] != snapshot(third)["students"]
+
+
+def test_seeded_accounts_log_in_and_read_their_school(app):
+    run_seed(app)
+    client = app.test_client()
+    for email in ("admin@school0.seed.test", "teacher1@school0.seed.test"):
+        login = client.post(
+            "/api/v1/auth/login", json={"email": email, "password": SeedOptions.password}
+        )
+        assert login.status_code == 200, login.get_data(as_text=True)
+        headers = {"Authorization": f"Bearer {login.get_json()['token']}"}
+        listed = client.get("/api/v1/students?limit=100", headers=headers)
+        assert listed.status_code == 200
+        expected = "90" if email.startswith("admin") else "30"
+        assert listed.headers["X-Total-Count"] == expected
+
+
+def test_a_second_run_adds_another_school(app):
+    run_seed(app)
+    run_seed(app, "--institutions", "1")
+    with app.app_context():
+        assert sorted(i["code"] for i in mongo.db.institutions.find()) == ["seed-0", "seed-1"]
