@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench clean
+.PHONY: install install-bench run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench loadtest seed explain profile clean
 
 install: $(STAMP)
 
@@ -55,9 +55,35 @@ openapi-check: install
 security: install
 	$(BIN)/python scripts/security_scorecard.py
 
-bench: install
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+install-bench: $(BENCH_STAMP)
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@command -v wrk >/dev/null || (echo "wrk is needed: apt-get install -y wrk" && exit 1)
+	touch $(BENCH_STAMP)
+
+# The real stack under wrk at scales S and 10xS; report in docs/benchmarks/ (takes ~40 min
+# the first time, most of it seeding 1M attendance records; seeded data is reused).
+bench: install-bench
+	$(BIN)/python scripts/bench/run.py
 	$(BIN)/python scripts/bench_auth.py $(ITERATIONS)
 	$(BIN)/python scripts/bench_records.py
+
+loadtest: install-bench
+	$(BIN)/python scripts/loadtest/run.py
+
+# Generate schools into the configured database (make seed ARGS="--students 5000").
+seed: install
+	$(BIN)/python scripts/devstack.py flask seed $(ARGS)
+
+# Query plans of every shape the API issues (on a scratch database); fails on a bad plan.
+explain: install
+	$(BIN)/python scripts/devstack.py flask db explain
+
+profile: install
+	$(BIN)/python scripts/devstack.py flask db profile --seconds $(or $(SECONDS),60)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* htmlcov

@@ -101,6 +101,7 @@ class Config:
         # Off: every read goes to MongoDB (benchmarks of uncached reads, incident switches).
         self.RESPONSE_CACHE_ENABLED = env_bool("RESPONSE_CACHE_ENABLED", True)
         self.RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         # Per caller (user when authenticated): a dashboard tab polls 4 lists every 30 s.
         self.RATELIMIT_READ = env_str("RATELIMIT_READ", "600 per minute")
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
@@ -196,6 +197,8 @@ class ProductionConfig(Config):
                 problems.append(f"{name} must be set to a random value of at least 32 bytes")
         if self.DEBUG:
             problems.append("debug mode must be off")
+        if not self.RATELIMIT_ENABLED:
+            problems.append("rate limiting must stay enabled")
         if "*" in self.CORS_ORIGINS:
             problems.append("CORS_ORIGINS must list origins, not '*'")
         if not argon2_meets_owasp(self.ARGON2_MEMORY_COST, self.ARGON2_TIME_COST):

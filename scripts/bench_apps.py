@@ -37,6 +37,13 @@ raw = Flask("raw")
 _client = {}
 
 
+@bare.get("/health")
+@raw.get("/health")
+def health():
+    """Readiness probe for the benchmark's start-up wait."""
+    return {"status": "ok"}
+
+
 def database():
     """One client per worker process, created after fork."""
     pid = os.getpid()

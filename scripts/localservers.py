@@ -169,9 +169,10 @@ class GunicornServer(ServerProcess):
     name = "gunicorn"
     cwd = ROOT
 
-    def __init__(self, env, port=None, log_path=None, workers=2, extra_args=()):
+    def __init__(self, env, port=None, log_path=None, workers=2, extra_args=(), app="wsgi:app"):
         super().__init__(port, log_path)
         self.env = env
+        self.app = app
         self.workers = workers
         self.extra_args = list(extra_args)
 
@@ -185,7 +186,7 @@ class GunicornServer(ServerProcess):
         return [
             sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
             "--chdir", str(ROOT), "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers),
-            *self.extra_args, "wsgi:app",
+            *self.extra_args, self.app,
         ]  # fmt: skip
 
     def start(self, timeout=60.0):

@@ -6,6 +6,7 @@ write runs in a transaction, its event is written in the same transaction.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context, request
@@ -124,11 +125,27 @@ def security_event(action, institution_id=None, **details):
         log.error("audit event %s not written: %s", action, type(error).__name__)
 
 
+# key -> when its last breach event was written (per process). A flood of 429s must not turn
+# into a flood of database writes: one event per key and window is enough to investigate.
+_RECENT_BREACHES = {}
+BREACH_EVENT_INTERVAL_SECONDS = 60
+
+
 def rate_limit_breached(request_limit):
-    """Flask-Limiter's on-breach callback: record the hit (the limiter still answers 429)."""
+    """Flask-Limiter's on-breach callback: count every 429, record one event per key a minute."""
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
     RATE_LIMITED.labels(route=route).inc()
-    security_event("rate_limited", limit=str(request_limit.limit), key=request_limit.key[-80:])
+    key = request_limit.key
+    now = time.monotonic()
+    if (
+        now - _RECENT_BREACHES.get(key, -BREACH_EVENT_INTERVAL_SECONDS)
+        < BREACH_EVENT_INTERVAL_SECONDS
+    ):
+        return
+    if len(_RECENT_BREACHES) > 10_000:
+        _RECENT_BREACHES.clear()
+    _RECENT_BREACHES[key] = now
+    security_event("rate_limited", limit=str(request_limit.limit), key=key[-80:])
 
 
 class AuditedCollection:

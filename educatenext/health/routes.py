@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from educatenext.auth.permissions import public
 from educatenext.errors import APIError
-from educatenext.extensions import Blueprint
+from educatenext.extensions import Blueprint, limiter
 from educatenext.health.service import dependency_states
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes")
@@ -23,6 +23,8 @@ class HealthSchema(Schema):
 class Health(MethodView):
     """Liveness."""
 
+    decorators = [limiter.exempt]  # probes from load balancers and orchestrators
+
     @public
     @blp.response(200, HealthSchema)
     def get(self):
@@ -33,6 +35,8 @@ class Health(MethodView):
 @blp.route("/ready")
 class Ready(MethodView):
     """Readiness."""
+
+    decorators = [limiter.exempt]
 
     @public
     @blp.response(200, HealthSchema)

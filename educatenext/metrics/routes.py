@@ -18,7 +18,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from educatenext.auth.permissions import public
 from educatenext.errors import APIError
-from educatenext.extensions import Blueprint
+from educatenext.extensions import Blueprint, limiter
 from educatenext.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
@@ -88,6 +88,8 @@ def authorised():
 @blp.route("/metrics")
 class Metrics(MethodView):
     """Prometheus scrape endpoint."""
+
+    decorators = [limiter.exempt]  # scrapers authenticate by token; refusals cost nothing
 
     @public
     def get(self):

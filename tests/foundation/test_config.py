@@ -45,6 +45,7 @@ def test_production_starts_with_safe_settings(production_env):
         ("QR_SECRET", "", "QR_SECRET must be set"),
         ("FLASK_DEBUG", "1", "debug mode must be off"),
         ("REDIS_URL", "", "REDIS_URL is required"),
+        ("RATELIMIT_ENABLED", "false", "rate limiting must stay enabled"),
     ],
 )
 def test_production_refuses_insecure_settings(production_env, variable, value, problem):

@@ -44,3 +44,9 @@ def test_production_without_a_token_serves_nobody(make_app):
 def test_query_shape_replaces_every_value():
     shape = query_shape({"a": 1, "b": {"$in": [1, 2]}, "c": [{"d": "secret"}]})
     assert shape == {"a": "?", "b": {"$in": ["?"]}, "c": [{"d": "?"}]}
+
+
+def test_probes_and_scrapes_are_never_rate_limited(make_app):
+    client = make_app(RATELIMIT_DEFAULT="2 per minute").test_client()
+    for path in ("/health", "/ready", "/metrics"):
+        assert [client.get(path).status_code for _ in range(4)] == [200] * 4, path

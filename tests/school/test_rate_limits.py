@@ -64,3 +64,10 @@ def test_rejections_are_counted_in_metrics(client, auth_headers):
     assert statuses.count(429) == 2
     text = client.get("/metrics").get_data(as_text=True)
     assert 'educatenext_rate_limit_rejections_total{route="/api/v1/subjects"}' in text
+
+
+def test_a_flood_of_429s_writes_one_audit_event_per_key(client, auth_headers, db):
+    headers = auth_headers("admin")
+    for _ in range(12):
+        client.get("/api/v1/subjects", headers=headers)
+    assert db.audit_events.count_documents({"action": "rate_limited"}) == 1

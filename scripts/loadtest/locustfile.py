@@ -1,0 +1,107 @@
+"""Locust users for `make loadtest`: admins polling dashboards, teachers, students.
+
+Tokens come pre-issued in LOADTEST_ACCOUNTS (a JSON file written by run.py), so the test
+measures the API's read/write paths rather than 1,000 simultaneous Argon2 logins.
+"""
+
+import json
+import os
+import random
+from datetime import UTC, datetime
+
+from locust import HttpUser, between, task
+
+ACCOUNTS = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())  # noqa: SIM115
+TODAY = datetime.now(UTC).date().isoformat()
+
+
+def bearer(token):
+    """Authorization header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+class AdminDashboard(HttpUser):
+    """A school office screen refreshing its tiles."""
+
+    weight = 1
+    wait_time = between(5, 15)
+
+    def on_start(self):
+        """Pick an admin account."""
+        self.account = random.choice(ACCOUNTS["admins"])  # noqa: S311
+        self.headers = bearer(self.account["token"])
+
+    @task(3)
+    def students(self):
+        """The class list tile."""
+        room = random.choice(self.account["classrooms"])  # noqa: S311
+        self.client.get(f"/api/v1/students?classroomId={room}&limit=50", headers=self.headers,
+                        name="/students?classroomId")  # fmt: skip
+
+    @task(2)
+    def completion(self):
+        """Which classes have not taken attendance today."""
+        self.client.get(f"/api/v1/analytics/attendance/completion?date={TODAY}",
+                        headers=self.headers, name="/analytics/attendance/completion")  # fmt: skip
+
+    @task(1)
+    def classrooms(self):
+        """The classrooms tile."""
+        self.client.get("/api/v1/classrooms?limit=50", headers=self.headers, name="/classrooms")
+
+
+class Teacher(HttpUser):
+    """A teacher checking their class, taking attendance now and then."""
+
+    weight = 3
+    wait_time = between(5, 15)
+
+    def on_start(self):
+        """Pick a teacher account."""
+        self.account = random.choice(ACCOUNTS["teachers"])  # noqa: S311
+        self.headers = bearer(self.account["token"])
+
+    @task(6)
+    def my_students(self):
+        """Their class list."""
+        self.client.get("/api/v1/students?limit=50", headers=self.headers, name="/students")
+
+    @task(3)
+    def daily_sheet(self):
+        """Today's sheet for their class."""
+        room = self.account["classroom"]
+        self.client.get(f"/api/v1/analytics/attendance/classrooms/{room}/daily?date={TODAY}",
+                        headers=self.headers, name="/analytics/.../daily")  # fmt: skip
+
+    @task(1)
+    def take_attendance(self):
+        """The roster for today (idempotent: re-sending it changes nothing)."""
+        body = {"classroomId": self.account["classroom"], "date": TODAY,
+                "entries": [{"studentId": s, "status": "present"}
+                            for s in self.account["roster"]]}  # fmt: skip
+        self.client.post("/api/v1/attendance/roster", json=body, headers=self.headers,
+                         name="/attendance/roster")  # fmt: skip
+
+
+class Student(HttpUser):
+    """A student looking at their grades on the phone."""
+
+    weight = 6
+    wait_time = between(5, 15)
+
+    def on_start(self):
+        """Pick a student account."""
+        self.account = random.choice(ACCOUNTS["students"])  # noqa: S311
+        self.headers = bearer(self.account["token"])
+
+    @task(3)
+    def grades(self):
+        """Their published grades."""
+        self.client.get(f"/api/v1/grades/student/{self.account['student']}",
+                        headers=self.headers, name="/grades/student")  # fmt: skip
+
+    @task(1)
+    def gpa(self):
+        """Their GPA."""
+        self.client.get(f"/api/v1/grades/gpa/{self.account['student']}?academicYear=2025-2026",
+                        headers=self.headers, name="/grades/gpa")  # fmt: skip
