@@ -19,6 +19,7 @@ from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import routes as metrics_routes
 from educatenext.migrate import migrate_cli
 from educatenext.queryplans.command import db_cli
+from educatenext.ratestorage import one_trip_uri
 from educatenext.seed.command import seed_command
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ def _configure_libraries(app):
         CACHE_REDIS_URL=redis_url,
         CACHE_OPTIONS=redis_options,
         CACHE_NO_NULL_WARNING=True,
-        RATELIMIT_STORAGE_URI=redis_url or "memory://",
+        # One round trip per limit (educatenext.ratestorage); plain redis:// works too.
+        RATELIMIT_STORAGE_URI=one_trip_uri(redis_url) if redis_url else "memory://",
         RATELIMIT_STORAGE_OPTIONS=redis_options if redis_url else {},
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,

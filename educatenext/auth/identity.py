@@ -76,6 +76,7 @@ def authenticate():
             claims = decode_access_token(token)
         except jwt.InvalidTokenError:
             raise unauthorized("Invalid or expired token.") from None
+        g.verified_claims = claims  # the rate limiter keys on them too: decode once
     user_id = parse_object_id(claims["sub"])
     session_id = parse_object_id(claims.get("sid"))
     if user_id is None or session_id is None:

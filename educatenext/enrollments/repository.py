@@ -30,15 +30,12 @@ class EnrollmentRepository(TenantRepository):
         query = {"studentId": {"$in": list(student_ids)}, "status": "active"}
         return {doc["studentId"] for doc in self.find(query, projection={"studentId": 1})}
 
-    @staticmethod
-    def on_day(day):
-        """Enrollments covering a calendar day: started on or before it, not ended by it."""
-        return {"startDate": {"$lte": day}, "$or": [{"endDate": None}, {"endDate": {"$gt": day}}]}
-
     def is_enrolled(self, student_id, classroom_id, day):
-        """True when the student was enrolled in the classroom on that day."""
-        query = {"studentId": student_id, "classroomId": classroom_id, **self.on_day(day)}
-        return self.find_one(query, projection={"_id": 1}) is not None
+        """True when the student was enrolled in the classroom on that day (end date checked
+        here, as in enrolled_on, so the index (studentId, classroomId, startDate) serves it)."""
+        query = {"studentId": student_id, "classroomId": classroom_id, "startDate": {"$lte": day}}
+        rows = self.find(query, projection={"endDate": 1})
+        return any(row.get("endDate") is None or row["endDate"] > day for row in rows)
 
     def enrolled_on(self, classroom_id, day):
         """Ids of the classroom's students on that day.

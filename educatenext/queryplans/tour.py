@@ -105,4 +105,23 @@ def walk(app, ids):
         response = client.get(f"/api/v1{path}", headers=headers[role])
         if response.status_code != 200:
             failures.append((role, path, response.status_code))
+    for role, path, body in writes(ids):
+        response = client.post(f"/api/v1{path}", json=body, headers=headers[role])
+        if response.status_code not in (200, 201):
+            failures.append((role, f"POST {path}", response.status_code))
     return failures
+
+
+def writes(ids):
+    """The write endpoints teachers use every day: their reads must be indexed too."""
+    day = today().date().isoformat()
+    room, student, subject = ids["classroom"], ids["student"], ids["subject"]
+    roster = {"classroomId": room, "date": day,
+              "entries": [{"studentId": student, "status": "late"}]}  # fmt: skip
+    yield "teacher", "/attendance/roster", roster
+    yield "teacher", "/attendance", {"studentId": student, "classroomId": room, "date": day,
+                                     "status": "present"}  # fmt: skip
+    yield "teacher", "/grades", {"studentId": student, "subjectId": subject, "classroomId": room,
+                                 "academicYear": ACADEMIC_YEAR, "semester": "first",
+                                 "gradeType": "quiz", "title": "Tour quiz", "maxMarks": 10,
+                                 "obtainedMarks": 7}  # fmt: skip

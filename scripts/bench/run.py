@@ -74,13 +74,13 @@ def http(base, method, path, token=None, body=None):
 def seed(scale, students, mongo_uri, db_name):
     """Seed once per scale: the generator through `flask seed` (bulk writes)."""
     client = MongoClient(mongo_uri)
-    if client[db_name].students.estimated_document_count() >= students:
-        click.echo(f"[{scale}] reusing seeded data ({students:,} students)")
-        return
     env = {**os.environ, "MONGO_URI": mongo_uri, "MONGO_DB_NAME": db_name,
            "EDUCATENEXT_ENV": "development", "FLASK_APP": "wsgi"}  # fmt: skip
     flask = [sys.executable, "-m", "flask"]
-    subprocess.run([*flask, "migrate", "up"], env=env, cwd=ROOT, check=True)
+    subprocess.run([*flask, "migrate", "up"], env=env, cwd=ROOT, check=True)  # new indexes too
+    if client[db_name].students.estimated_document_count() >= students:
+        click.echo(f"[{scale}] reusing seeded data ({students:,} students)")
+        return
     subprocess.run([*flask, "seed", "--students", str(students), "--days", str(DAYS),
                     "--grades-per-student", "2"], env=env, cwd=ROOT, check=True)  # fmt: skip
 

@@ -34,7 +34,7 @@ def test_production_starts_with_safe_settings(production_env):
     app = create_app()
     assert app.config["ENV_NAME"] == "production"
     assert app.config["DOCS_ENABLED"] is False
-    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis+onetrip://")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,66 @@
+"""A Redis storage for Flask-Limiter whose increment also returns the window's TTL.
+
+With rate-limit headers on, the stock fixed-window storage needs three round trips per
+request (increment, then GET and TTL for X-RateLimit-Remaining/Reset). This one runs a single
+script returning both the count and the TTL and remembers them for the rest of the request,
+so the headers cost nothing more. Selected with the `redis+onetrip://` URI scheme.
+"""
+
+import time
+
+from flask import g, has_request_context
+from limits.storage import RedisStorage
+
+INCR_WITH_TTL = """
+local current = redis.call('incrby', KEYS[1], ARGV[2])
+if tonumber(current) == tonumber(ARGV[2]) then
+    redis.call('expire', KEYS[1], ARGV[1])
+end
+return {current, redis.call('ttl', KEYS[1])}
+"""
+
+
+def one_trip_uri(redis_url):
+    """redis://... -> redis+onetrip://... (other schemes, e.g. a cluster, are left alone)."""
+    for scheme in ("redis://", "rediss://"):
+        if redis_url.startswith(scheme):
+            return scheme[:-3] + "+onetrip://" + redis_url[len(scheme) :]
+    return redis_url
+
+
+def _memo():
+    """This request's counters ({} outside a request: nothing is remembered)."""
+    if not has_request_context():
+        return {}
+    return g.setdefault("rate_limit_counters", {})
+
+
+class OneTripRedisStorage(RedisStorage):
+    """Fixed-window counters in one round trip per limit."""
+
+    STORAGE_SCHEME = ["redis+onetrip", "rediss+onetrip"]
+
+    def __init__(self, uri, **options):
+        super().__init__(uri.replace("+onetrip", "", 1), **options)
+
+    def initialize_storage(self, uri):
+        """Register our script next to the stock ones."""
+        super().initialize_storage(uri)
+        self.lua_incr_with_ttl = self.get_connection().register_script(INCR_WITH_TTL)
+
+    def incr(self, key, expiry, amount=1):
+        """Increment; remember the count and when the window ends."""
+        prefixed = self.prefixed_key(key)
+        current, ttl = self.lua_incr_with_ttl([prefixed], [expiry, amount])
+        _memo()[prefixed] = (int(current), time.time() + max(int(ttl), 0))
+        return int(current)
+
+    def get(self, key):
+        """The count this request just produced, else Redis."""
+        remembered = _memo().get(self.prefixed_key(key))
+        return remembered[0] if remembered else super().get(key)
+
+    def get_expiry(self, key):
+        """The window end this request just learned, else Redis."""
+        remembered = _memo().get(self.prefixed_key(key))
+        return remembered[1] if remembered else super().get_expiry(key)
