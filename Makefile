@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: install install-bench run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench loadtest seed explain profile clean
+.PHONY: system-deps install install-bench run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench loadtest seed explain profile clean
 
 install: $(STAMP)
 
@@ -17,7 +17,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: install
 	$(BIN)/python scripts/devstack.py run
 
-test: install
+# nginx for the deployment tests (Debian's nginx-light); where it cannot be installed those
+# tests skip and say why.
+system-deps:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+		(apt-get install -y -q nginx-light >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q nginx-light >/dev/null 2>&1)) || \
+		echo "nginx could not be installed: tests/deployment will be skipped"
+
+test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
