@@ -19,7 +19,7 @@ from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import routes as metrics_routes
 from educatenext.migrate import migrate_cli
 from educatenext.queryplans.command import db_cli
-from educatenext.ratestorage import one_trip_uri
+from educatenext.redisconfig import library_settings
 from educatenext.seed.command import seed_command
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,8 @@ def _configure_libraries(app):
     """Translate our settings into the keys flask-smorest, Flask-Caching and Flask-Limiter read."""
     config = app.config
     redis_url = config["REDIS_URL"]
-    timeout = config["REDIS_SOCKET_TIMEOUT"]
     # Short timeouts and no retry storms: a Redis outage must not stall requests.
-    redis_options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    timeout = config["REDIS_SOCKET_TIMEOUT"]
     config.update(
         API_TITLE=API_TITLE,
         API_VERSION=API_VERSION,
@@ -115,13 +114,8 @@ def _configure_libraries(app):
         OPENAPI_JSON_PATH="v1/openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs" if config["DOCS_ENABLED"] else None,
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
-        CACHE_TYPE="RedisCache" if redis_url else "NullCache",
-        CACHE_REDIS_URL=redis_url,
-        CACHE_OPTIONS=redis_options,
         CACHE_NO_NULL_WARNING=True,
-        # One round trip per limit (educatenext.ratestorage); plain redis:// works too.
-        RATELIMIT_STORAGE_URI=one_trip_uri(redis_url) if redis_url else "memory://",
-        RATELIMIT_STORAGE_OPTIONS=redis_options if redis_url else {},
+        **library_settings(redis_url, timeout),
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         # X-RateLimit-Limit/Remaining/Reset and Retry-After on limited routes.

@@ -29,6 +29,22 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def cluster_port():
+    """A free port whose cluster-bus port (port + 10000) is free and valid too."""
+    import random
+
+    for _ in range(200):
+        port = random.randint(20000, 55000)  # noqa: S311 - not a secret
+        try:
+            for candidate in (port, port + 10000):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
 class ServerProcess(ABC):
     """A child server process with a readiness probe and a clean stop."""
 
@@ -88,6 +104,9 @@ class ServerProcess(ABC):
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        if self._log_file not in (None, subprocess.DEVNULL):
+            self._log_file.close()
+        self._log_file = None
 
 
 class MongoServer(ServerProcess):
@@ -206,6 +225,49 @@ class GunicornServer(ServerProcess):
                 return response.status == 200
         except OSError:
             return False
+
+
+class RedisClusterServers:
+    """A Redis Cluster of `masters` redis-servers (no replicas) on loopback ports."""
+
+    def __init__(self, directory, masters=3):
+        self.directory = ensure_dir(directory)
+        self.nodes = []
+        for _ in range(masters):
+            port = cluster_port()
+            self.nodes.append(RedisServer(
+                port=port, directory=self.directory, log_path=self.directory / f"{port}.log",
+                extra_args=["--cluster-enabled", "yes", "--cluster-config-file",
+                            f"nodes-{port}.conf", "--cluster-node-timeout", "2000"],
+            ))  # fmt: skip
+
+    @property
+    def url(self):
+        """REDIS_URL for the app."""
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    def start(self, timeout=30.0):
+        """Start every node, join them into one cluster and wait until it serves all slots."""
+        for node in self.nodes:
+            node.start()
+        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        subprocess.run(
+            [shutil.which("redis-cli") or "redis-cli", "--cluster", "create", *addresses,
+             "--cluster-replicas", "0", "--cluster-yes"],
+            check=True, capture_output=True, timeout=timeout,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = [redis.Redis(port=n.port).cluster("info") for n in self.nodes]
+            if all(state.get("cluster_state") == "ok" for state in states):
+                return self
+            time.sleep(0.2)
+        raise RuntimeError("the Redis Cluster did not reach state ok")
+
+    def stop(self):
+        """Stop every node."""
+        for node in self.nodes:
+            node.stop()
 
 
 def redis_server_binary():

@@ -136,7 +136,7 @@ class PendingInvalidations:
             return True
         try:
             _replace(backend, keys)
-        except redis.RedisError:
+        except Exception:  # any client error: the retry loop must not die
             return False
         with self.lock:
             self.keys -= keys

@@ -7,7 +7,7 @@ import redis
 from flask import current_app
 from pymongo.errors import PyMongoError
 
-from educatenext.extensions import mongo
+from educatenext.extensions import cache, mongo
 
 log = logging.getLogger(__name__)
 
@@ -23,25 +23,20 @@ def mongo_state(timeout):
     return "ok"
 
 
-def redis_state(timeout):
+def redis_state():
     """'ok' when Redis answers a ping; 'disabled' when none is configured (development)."""
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    if not current_app.config.get("REDIS_URL"):
         return "disabled"
-    client = redis.Redis.from_url(
-        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=None
-    )
     try:
-        client.ping()
+        # The cache's own client: the same topology (server, Sentinel or cluster) and timeouts.
+        cache.cache._write_client.ping()
     except redis.RedisError as exc:
         log.warning("readiness: redis down (%s)", type(exc).__name__)
         return "down"
-    finally:
-        client.close()
     return "ok"
 
 
 def dependency_states():
     """State of each dependency by name, never with hostnames."""
     timeout = current_app.config["READY_TIMEOUT_SECONDS"]
-    return {"mongodb": mongo_state(timeout), "redis": redis_state(timeout)}
+    return {"mongodb": mongo_state(timeout), "redis": redis_state()}

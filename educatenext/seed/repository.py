@@ -4,9 +4,14 @@ Seeding is not a business event (auditing a million generated rows would double 
 load and bury real events), so this repository writes the collections directly.
 """
 
+import pymongo
+
 from educatenext.extensions import mongo
 
 BATCH = 2000
+# A batch of 2,000 documents with their indexes can outlast the API's 5 s operation budget
+# on a busy development server; seeding is a batch job, not a request.
+BATCH_TIMEOUT_SECONDS = 120
 
 
 class SeedRepository:
@@ -19,12 +24,14 @@ class SeedRepository:
         for document in documents:
             batch.append(document)
             if len(batch) >= BATCH:
-                collection.insert_many(batch, ordered=False)
+                with pymongo.timeout(BATCH_TIMEOUT_SECONDS):
+                    collection.insert_many(batch, ordered=False)
                 if progress:
                     progress(len(batch))
                 batch = []
         if batch:
-            collection.insert_many(batch, ordered=False)
+            with pymongo.timeout(BATCH_TIMEOUT_SECONDS):
+                collection.insert_many(batch, ordered=False)
             if progress:
                 progress(len(batch))
 
