@@ -66,6 +66,10 @@ def write(results, out):
         small, large = results["S"].get("rows", {}), results["10S"].get("rows", {})
         for label in small:
             if "uncached" in label and label in large and small[label]["p50"]:
+                if not large[label]["requests"]:
+                    lines.append(f"| p50 growth S→10xS, {label} ≤ 1.3x | no request completed "
+                                 "within the window at 10xS | no |")  # fmt: skip
+                    continue
                 growth = large[label]["p50"] / small[label]["p50"]
                 lines.append(f"| p50 growth S→10xS, {label} ≤ 1.3x | {growth:.2f}x | "
                              f"{'yes' if growth <= 1.3 else 'no'} |")  # fmt: skip
