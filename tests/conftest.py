@@ -212,3 +212,18 @@ def api(client, auth_headers):
             return call
 
     return lambda role="admin", school="a": Caller(role, school)
+
+
+@pytest.fixture
+def server_env(app, tmp_path):
+    """Environment for a gunicorn serving the test app's database and Redis (own metrics dir)."""
+    config = app.config
+    return {
+        "EDUCATENEXT_ENV": "testing",
+        "MONGO_URI": config["MONGO_URI"],
+        "MONGO_DB_NAME": config["MONGO_DB_NAME"],
+        "REDIS_URL": config["REDIS_URL"],
+        "CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"],
+        "RATELIMIT_KEY_PREFIX": config["RATELIMIT_KEY_PREFIX"],
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }

@@ -13,18 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def gunicorn(app, tmp_path):
-    config = app.config
-    env = {
-        "EDUCATENEXT_ENV": "testing",
-        "MONGO_URI": config["MONGO_URI"],
-        "MONGO_DB_NAME": config["MONGO_DB_NAME"],
-        "REDIS_URL": config["REDIS_URL"],
-        "CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"],
-        "RATELIMIT_KEY_PREFIX": config["RATELIMIT_KEY_PREFIX"],
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-    }
-    server = GunicornServer(env, workers=2, log_path=tmp_path / "gunicorn.log").start()
+def gunicorn(server_env, tmp_path):
+    server = GunicornServer(server_env, workers=2, log_path=tmp_path / "gunicorn.log").start()
     yield server
     server.stop()
 

@@ -38,20 +38,9 @@ def render(conf, tmp, listen_port, upstream_port):
 
 
 @pytest.fixture
-def stack(app, world, tmp_path):
+def stack(server_env, world, tmp_path):
     """gunicorn (TRUSTED_PROXIES=1) behind nginx; yields (nginx port, paths, gunicorn)."""
-    config = app.config
-    env = {
-        "EDUCATENEXT_ENV": "testing",
-        "MONGO_URI": config["MONGO_URI"],
-        "MONGO_DB_NAME": config["MONGO_DB_NAME"],
-        "REDIS_URL": config["REDIS_URL"],
-        "CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"],
-        "RATELIMIT_KEY_PREFIX": config["RATELIMIT_KEY_PREFIX"],
-        "TRUSTED_PROXIES": "1",
-        "LOGIN_RATE_LIMIT_PER_IP": "3 per minute",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-    }
+    env = {**server_env, "TRUSTED_PROXIES": "1", "LOGIN_RATE_LIMIT_PER_IP": "3 per minute"}
     gunicorn = GunicornServer(env, workers=2, log_path=tmp_path / "app.log").start()
     port = free_port()
     conf = tmp_path / "nginx.conf"

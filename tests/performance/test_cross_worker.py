@@ -23,21 +23,10 @@ def call(base, method, path, token=None, body=None):
 
 
 @pytest.fixture
-def servers(app, world, tmp_path):
+def servers(server_env, world, tmp_path):
     """Two single-worker gunicorn servers on the test app's database and Redis."""
-    config = app.config
-    env = {
-        "EDUCATENEXT_ENV": "testing",
-        "MONGO_URI": config["MONGO_URI"],
-        "MONGO_DB_NAME": config["MONGO_DB_NAME"],
-        "REDIS_URL": config["REDIS_URL"],
-        "CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"],
-        "RATELIMIT_KEY_PREFIX": config["RATELIMIT_KEY_PREFIX"],
-        "RATELIMIT_READ": "100000 per minute",
-        "RATELIMIT_WRITE": "100000 per minute",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = {**server_env, "RATELIMIT_READ": "100000 per minute",
+           "RATELIMIT_WRITE": "100000 per minute", "LOG_LEVEL": "WARNING"}  # fmt: skip
     started = []
     try:
         for name in ("one", "two"):
