@@ -30,6 +30,7 @@ def test_the_command_prints_a_table_and_exits_zero(app):
 
 def test_profile_reports_the_shapes_issued_while_it_ran(app, api):
     import threading
+    import time
 
     from educatenext.queryplans.command import profile_command
 
@@ -42,9 +43,12 @@ def test_profile_reports_the_shapes_issued_while_it_ran(app, api):
 
     thread = threading.Thread(target=profile)
     thread.start()
+    time.sleep(0.5)  # the profiler is on
+    page = 0
     while thread.is_alive():
-        admin.get("/students?status=active")
-        admin.get("/subjects?q=ma")
+        page += 1  # a new page each time: a response-cache hit would send no query
+        admin.get(f"/students?status=active&page={page}")
+        admin.get(f"/subjects?q=ma&page={page}")
         thread.join(0.05)
     output = result["run"].output
     assert result["run"].exit_code == 0, output
