@@ -4,12 +4,18 @@ With rate-limit headers on, the stock fixed-window storage needs three round tri
 request (increment, then GET and TTL for X-RateLimit-Remaining/Reset). This one runs a single
 script returning both the count and the TTL and remembers them for the rest of the request,
 so the headers cost nothing more. Selected with the `redis+onetrip://` URI scheme.
+
+Both storages here also remember their last failure (see RemembersFailures), which keeps
+Flask-Limiter's in-memory fallback from flapping back to a storage that is still broken.
 """
 
 import time
 
 from flask import g, has_request_context
-from limits.storage import RedisStorage
+from limits.storage import RedisClusterStorage, RedisStorage
+
+# How long a failed storage stays "unhealthy" for Flask-Limiter's recovery check.
+FAILURE_COOLDOWN_SECONDS = 5.0
 
 INCR_WITH_TTL = """
 local current = redis.call('incrby', KEYS[1], ARGV[2])
@@ -18,6 +24,58 @@ if tonumber(current) == tonumber(ARGV[2]) then
 end
 return {current, redis.call('ttl', KEYS[1])}
 """
+
+
+class RemembersFailures:
+    """A limits storage whose check() stays False for a while after any operation failed.
+
+    Flask-Limiter falls back to in-memory limits when an operation raises, then asks check()
+    whether to go back. A plain PING can succeed while the key's own node is gone (a Redis
+    Cluster with one master down), and then Flask-Limiter switches back, fails again and
+    re-checks recursively without end. Remembering the failure bounds that to one retry of
+    the real storage per cooldown.
+    """
+
+    failed_at = 0.0
+
+    def _remembering(self, operation, *args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except Exception:
+            self.failed_at = time.monotonic()
+            raise
+
+    def incr(self, key, expiry, amount=1):
+        """Increment, remembering a failure."""
+        return self._remembering(super().incr, key, expiry, amount)
+
+    def get(self, key):
+        """Read a counter, remembering a failure."""
+        return self._remembering(super().get, key)
+
+    def get_expiry(self, key):
+        """Read a window end, remembering a failure."""
+        return self._remembering(super().get_expiry, key)
+
+    def check(self):
+        """Healthy only if nothing failed recently and the server answers."""
+        if time.monotonic() - self.failed_at < FAILURE_COOLDOWN_SECONDS:
+            return False
+        return self._remembering(super().check)
+
+
+class GuardedRedisClusterStorage(RemembersFailures, RedisClusterStorage):
+    """The stock Redis Cluster storage with failure memory (`redis+cluster+guarded://`)."""
+
+    STORAGE_SCHEME = ["redis+cluster+guarded"]
+
+    def __init__(self, uri, **options):
+        super().__init__(uri.replace("+guarded", "", 1), **options)
+
+
+def guarded_cluster_uri(redis_url):
+    """redis+cluster://... -> redis+cluster+guarded://..."""
+    return redis_url.replace("redis+cluster://", "redis+cluster+guarded://", 1)
 
 
 def one_trip_uri(redis_url):
@@ -35,7 +93,7 @@ def _memo():
     return g.setdefault("rate_limit_counters", {})
 
 
-class OneTripRedisStorage(RedisStorage):
+class OneTripRedisStorage(RemembersFailures, RedisStorage):
     """Fixed-window counters in one round trip per limit."""
 
     STORAGE_SCHEME = ["redis+onetrip", "rediss+onetrip"]
@@ -50,6 +108,9 @@ class OneTripRedisStorage(RedisStorage):
 
     def incr(self, key, expiry, amount=1):
         """Increment; remember the count and when the window ends."""
+        return self._remembering(self._incr_with_ttl, key, expiry, amount)
+
+    def _incr_with_ttl(self, key, expiry, amount):
         prefixed = self.prefixed_key(key)
         current, ttl = self.lua_incr_with_ttl([prefixed], [expiry, amount])
         _memo()[prefixed] = (int(current), time.time() + max(int(ttl), 0))

@@ -10,7 +10,7 @@ limiter (limits) all follow the same URL.
 
 from urllib.parse import urlsplit
 
-from educatenext.ratestorage import one_trip_uri
+from educatenext.ratestorage import guarded_cluster_uri, one_trip_uri
 
 
 def _nodes(url):
@@ -44,7 +44,8 @@ def library_settings(url, timeout):
             CACHE_TYPE="educatenext.caching.backends.ClusterCache",
             CACHE_REDIS_CLUSTER=",".join(_nodes(url)),
             CACHE_REDIS_URL=None,
-            RATELIMIT_STORAGE_URI=url,
+            # Failure memory keeps the limiter's fallback from flapping (ratestorage).
+            RATELIMIT_STORAGE_URI=guarded_cluster_uri(url),
         )
     elif kind == "sentinel":
         master = urlsplit(url).path.strip("/").split("/")[0]
