@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi
 
-.PHONY: system-deps install install-bench run test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench loadtest seed explain profile clean
+.PHONY: system-deps install install-bench run deploy-local test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench bench-gunicorn loadtest chaos seed explain profile clean
 
 install: $(STAMP)
 
@@ -16,6 +16,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: install
 	$(BIN)/python scripts/devstack.py run
+
+# The deployed shape on this machine: nginx (deploy/nginx.conf, port 8080) -> gunicorn
+# (production config, generated secrets in var/) -> app, Redis and the Mongo-wire server.
+deploy-local: install system-deps
+	$(BIN)/python scripts/devstack.py deploy
 
 # nginx for the deployment tests (Debian's nginx-light); where it cannot be installed those
 # tests skip and say why.
@@ -74,6 +79,16 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 
 # The real stack under wrk at scales S and 10xS; report in docs/benchmarks/ (takes ~40 min
 # the first time, most of it seeding 1M attendance records; seeded data is reused).
+# gunicorn worker class/count/threads through nginx with wrk (docs/benchmarks/gunicorn.md).
+bench-gunicorn: install-bench system-deps
+	$(BIN)/python scripts/bench/gunicorn_tuning.py
+
+# Faults under a steady load through nginx with a client ledger (about 2 minutes): Redis
+# killed and frozen, the Mongo-wire server stopped, gunicorn workers SIGKILLed mid-writes.
+# Prints each fault with its ledger result and recovery time; report in docs/chaos.md.
+chaos: install system-deps
+	$(BIN)/python scripts/chaos/run.py
+
 bench: install-bench
 	$(BIN)/python scripts/bench/run.py
 	$(BIN)/python scripts/bench_auth.py $(ITERATIONS)

@@ -19,6 +19,7 @@ from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import routes as metrics_routes
 from educatenext.migrate import migrate_cli
 from educatenext.queryplans.command import db_cli
+from educatenext.redisbreaker import Breaker
 from educatenext.redisconfig import library_settings
 from educatenext.seed.command import seed_command
 
@@ -64,6 +65,9 @@ def create_app(config=None):
     guards.init_app(app)
     mongo.init_app(app)
     cache.init_app(app)
+    # Flask-Limiter merges each app's storage options into the shared instance: with several
+    # apps in one process (tests, CLI) one topology's options would leak into the next.
+    limiter._storage_options.clear()
     limiter.init_app(app)
     permissions.init_app(app)
     api.init_app(app)
@@ -106,6 +110,7 @@ def _configure_libraries(app):
     redis_url = config["REDIS_URL"]
     # Short timeouts and no retry storms: a Redis outage must not stall requests.
     timeout = config["REDIS_SOCKET_TIMEOUT"]
+    Breaker.backoff_seconds = config["REDIS_BACKOFF_SECONDS"]
     config.update(
         API_TITLE=API_TITLE,
         API_VERSION=API_VERSION,
@@ -120,6 +125,10 @@ def _configure_libraries(app):
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         # X-RateLimit-Limit/Remaining/Reset and Retry-After on limited routes.
         RATELIMIT_HEADERS_ENABLED=True,
+        # Flask-Limiter raises any existing Retry-After (a 503's, a 409's) to its window's
+        # reset, telling clients that were never limited to wait up to a minute. The 429's
+        # Retry-After comes from our error handler; the limiter's goes to its own header.
+        RATELIMIT_HEADER_RETRY_AFTER="X-RateLimit-Retry-After",
         RATELIMIT_ON_BREACH_CALLBACK=rate_limit_breached,
     )
 

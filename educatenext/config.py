@@ -81,7 +81,11 @@ class Config:
         self.MONGO_MAX_POOL_SIZE = env_int("MONGO_MAX_POOL_SIZE", 10)
         self.MONGO_MIN_POOL_SIZE = env_int("MONGO_MIN_POOL_SIZE", 1)
         self.MONGO_MAX_IDLE_TIME_MS = env_int("MONGO_MAX_IDLE_TIME_MS", 30000)
-        self.MONGO_SERVER_SELECTION_TIMEOUT_MS = env_int("MONGO_SERVER_SELECTION_TIMEOUT_MS", 3000)
+        # With timeoutMS set pymongo ignores serverSelectionTimeoutMS, so this is also the
+        # budget of the ping that decides, during an outage, whether MongoDB is back.
+        self.MONGO_SERVER_SELECTION_TIMEOUT_MS = env_int("MONGO_SERVER_SELECTION_TIMEOUT_MS", 2000)
+        # After a failed ping, requests get a 503 at once for this long, then it pings again.
+        self.MONGO_UNAVAILABLE_BACKOFF_SECONDS = env_float("MONGO_UNAVAILABLE_BACKOFF_SECONDS", 2.0)
         self.MONGO_CONNECT_TIMEOUT_MS = env_int("MONGO_CONNECT_TIMEOUT_MS", 3000)
         self.MONGO_SOCKET_TIMEOUT_MS = env_int("MONGO_SOCKET_TIMEOUT_MS", 10000)
         self.MONGO_WAIT_QUEUE_TIMEOUT_MS = env_int("MONGO_WAIT_QUEUE_TIMEOUT_MS", 3000)
@@ -89,12 +93,18 @@ class Config:
         self.MONGO_TLS = env_bool("MONGO_TLS", False)
         self.MONGO_TLS_CA_FILE = env_str("MONGO_TLS_CA_FILE", None)
         self.MONGO_TLS_CERT_KEY_FILE = env_str("MONGO_TLS_CERT_KEY_FILE", None)
-        # Upper bound for every operation (client-side timeout, sent as maxTimeMS).
-        self.MONGO_OPERATION_TIMEOUT_MS = env_int("MONGO_OPERATION_TIMEOUT_MS", 5000)
+        # Upper bound for every operation (client-side timeout, sent as maxTimeMS). Indexed
+        # reads and writes take milliseconds; the budget also bounds how long a request in
+        # flight when MongoDB vanishes waits (the driver's retry waits for a server within it).
+        self.MONGO_OPERATION_TIMEOUT_MS = env_int("MONGO_OPERATION_TIMEOUT_MS", 2000)
+        # Aggregations (reports, analytics) get a larger budget of their own.
+        self.MONGO_REPORT_TIMEOUT_MS = env_int("MONGO_REPORT_TIMEOUT_MS", 15000)
 
         # Redis: unset in development means "no cache, in-process limiter" (loudly).
         self.REDIS_URL = env_str("REDIS_URL", None)
         self.REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.3)
+        # After a Redis timeout or refusal, skip Redis for this long (educatenext.redisbreaker).
+        self.REDIS_BACKOFF_SECONDS = env_float("REDIS_BACKOFF_SECONDS", 1.0)
         self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
         # Cached responses are invalidated by every write; the TTL is only the backstop.
         self.CACHE_RESPONSE_TTL_SECONDS = env_int("CACHE_RESPONSE_TTL_SECONDS", 300)
@@ -136,6 +146,9 @@ class Config:
         self.BACKUP_KEY = env_str("BACKUP_KEY", None)
         self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
         self.IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
+        # A keyed request whose worker died can be taken over by a retry after this long;
+        # longer than a normal write takes, short enough that a client's retry soon succeeds.
+        self.IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 10)
         # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are
         # trusted for that many hops; 0 (direct exposure) ignores them: they cannot be forged.
         self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
@@ -173,6 +186,8 @@ class TestingConfig(Config):
         super().__init__()
         self.MONGO_SERVER_SELECTION_TIMEOUT_MS = 1000
         self.MONGO_CONNECT_TIMEOUT_MS = 1000
+        # The suite runs several servers at once on two cores: room for a busy moment.
+        self.MONGO_OPERATION_TIMEOUT_MS = env_int("MONGO_OPERATION_TIMEOUT_MS", 5000)
         # Fast hashing keeps the suite quick; production refuses these (see validate).
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024

@@ -167,6 +167,9 @@ def _retry_after(exc):
 def handle_error(exc):
     """The single registered error handler."""
     error = to_api_error(exc)
+    if isinstance(exc, ConnectionFailure) and "mongo" in current_app.extensions:
+        # Requests queued behind this one get their 503 at once (MongoState.ensure_available).
+        current_app.extensions["mongo"].note_unreachable()
     if error.status >= 500:
         if error.code == "INTERNAL_ERROR":
             log.error("unhandled exception", exc_info=exc)

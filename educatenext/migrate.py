@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import pymongo
 from flask import current_app
 from flask.cli import AppGroup
 from pymongo.errors import DuplicateKeyError
 
 from educatenext.extensions import mongo
 from educatenext.values import utcnow
+
+MIGRATION_TIMEOUT_SECONDS = 3600
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,9 @@ def apply_pending(db, directory, echo=print, dry_run=False):
         for migration in todo:
             started = time.perf_counter()
             try:
-                migration.module.up(db)
+                # Index builds on a large collection outlast the request budget by far.
+                with pymongo.timeout(MIGRATION_TIMEOUT_SECONDS):
+                    migration.module.up(db)
             except Exception as exc:
                 _record(db, migration, "failed", started, error=type(exc).__name__)
                 echo(f"FAILED {migration.id}: {type(exc).__name__}: {exc}")
@@ -100,7 +105,8 @@ def roll_back(db, directory, migration_id, echo=print):
     latest = max(applied_ids(db))
     if migration_id != latest:
         raise click.ClickException(f"roll back {latest} first: migrations unwind newest first")
-    migration.module.down(db)
+    with pymongo.timeout(MIGRATION_TIMEOUT_SECONDS):
+        migration.module.down(db)
     db.migrations.delete_one({"_id": migration_id})
     echo(f"rolled back {migration_id}")
 

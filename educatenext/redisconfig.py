@@ -11,6 +11,7 @@ limiter (limits) all follow the same URL.
 from urllib.parse import urlsplit
 
 from educatenext.ratestorage import guarded_cluster_uri, one_trip_uri
+from educatenext.redisbreaker import connection_class_for
 
 
 def _nodes(url):
@@ -57,7 +58,12 @@ def library_settings(url, timeout):
             RATELIMIT_STORAGE_URI=url,
         )
     else:
+        # Fail fast after a timeout (redisbreaker); cluster and Sentinel clients build their
+        # own connections and keep plain timeouts.
+        fail_fast = {**options, "connection_class": connection_class_for(url)}
         settings.update(
+            CACHE_OPTIONS=fail_fast,
+            RATELIMIT_STORAGE_OPTIONS=fail_fast,
             CACHE_TYPE="RedisCache",
             CACHE_REDIS_URL=url,
             # One round trip per limit (educatenext.ratestorage).

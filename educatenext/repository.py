@@ -2,12 +2,16 @@
 
 from dataclasses import dataclass
 
+import pymongo
 from bson import ObjectId
+from flask import current_app
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from educatenext.audit.recorder import UNAUDITED, AuditedCollection
 from educatenext.caching import generations
 from educatenext.extensions import mongo
+from educatenext.idempotency import stamps
 from educatenext.listing import name_prefix_range
 from educatenext.queryplans.registry import QUERY_SHAPES
 from educatenext.values import parse_object_id, utcnow
@@ -75,6 +79,7 @@ class TenantRepository:
     @property
     def collection(self):
         """The collection behind this repository; its writes append audit events."""
+        mongo.ensure_available()
         raw = mongo.db[self.collection_name]
         generations.note_read(self.collection_name)
         if self.collection_name in UNAUDITED:
@@ -154,7 +159,18 @@ class TenantRepository:
         now = utcnow()
         document.setdefault("createdAt", now)
         document.setdefault("updatedAt", now)
-        result = self.collection.insert_one(document, session=self.session)
+        request_key = stamps.next_request_key()
+        if request_key:
+            document["requestKey"] = request_key
+            if stamps.resumed() and (earlier := self.find_one({"requestKey": request_key})):
+                return earlier  # the crashed attempt's insert (seen inside a transaction too)
+        try:
+            result = self.collection.insert_one(document, session=self.session)
+        except DuplicateKeyError as exc:
+            if request_key and "requestKey" in (exc.details or {}).get("keyPattern", {}):
+                # A concurrent attempt of the same keyed request inserted it first.
+                return self.find_one({"requestKey": request_key})
+            raise
         document["_id"] = result.inserted_id
         return document
 
@@ -211,4 +227,6 @@ class TenantRepository:
         for name in joined_collections(stages):
             generations.note_read(name)
         QUERY_SHAPES.record(self.collection_name, "aggregate", {"pipeline": stages})
-        return list(self.collection.aggregate(stages, session=self.session))
+        # Reports scan more than one index range: their own, larger budget.
+        with pymongo.timeout(current_app.config["MONGO_REPORT_TIMEOUT_MS"] / 1000):
+            return list(self.collection.aggregate(stages, session=self.session))

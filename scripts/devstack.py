@@ -1,6 +1,7 @@
 """Local stack for `make run` and the Flask CLI targets.
 
     devstack.py run            embedded MongoDB/Redis where none is configured, migrate, serve
+    devstack.py deploy         the same in production mode behind nginx (deploy/nginx.conf)
     devstack.py flask ARGS...  run a Flask CLI command against MONGO_URI or the embedded server
 
 The embedded secantusdb listens on EMBEDDED_MONGO_PORT (27018) with data in var/mongo, so
@@ -9,6 +10,7 @@ stops gunicorn and every server this script started.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -18,7 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.localservers import MongoServer, RedisServer, ensure_dir, redis_server_binary  # noqa: E402
+from scripts.localservers import (  # noqa: E402
+    MongoServer,
+    NginxServer,
+    RedisServer,
+    ensure_dir,
+    nginx_binary,
+    redis_server_binary,
+)
 
 VAR = ensure_dir(ROOT / "var")
 BIN = Path(sys.executable).parent
@@ -58,10 +67,30 @@ def flask_command(args):
             process.stop()
 
 
-def serve():
+def production_env(env):
+    """EDUCATENEXT_ENV=production with secrets kept in var/deploy-secrets.env (made once, 0600)."""
+    env.setdefault("EDUCATENEXT_ENV", "production")
+    env.setdefault("TRUSTED_PROXIES", "1")  # nginx is the one proxy in front
+    path = VAR / "deploy-secrets.env"
+    if not path.exists():
+        names = ("SECRET_KEY", "JWT_SECRET", "QR_SECRET")
+        path.write_text("".join(f"{name}={secrets.token_urlsafe(48)}\n" for name in names))
+        path.chmod(0o600)
+        say(f"generated production secrets in {path.relative_to(ROOT)} (keep them private)")
+    for line in path.read_text().splitlines():
+        name, _, value = line.partition("=")
+        env.setdefault(name, value)
+
+
+def serve(behind_nginx=False):
     """Bring the stack up, serve, tear down."""
     env = dict(os.environ)
     started = []
+    if behind_nginx:
+        if nginx_binary() is None:
+            say("nginx is not installed: make system-deps (Debian's nginx-light)")
+            return 2
+        production_env(env)
     try:
         ensure_mongo(env, started)
         if not env.get("REDIS_URL"):
@@ -80,10 +109,17 @@ def serve():
         for hint in bootstrap_hints():
             say(hint)
         port = env.setdefault("PORT", "5000")
-        say(f"serving on http://127.0.0.1:{port}  (docs: /api/docs, Ctrl-C stops everything)")
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], env=env, cwd=ROOT
         )
+        if behind_nginx:
+            nginx_port = int(env.get("NGINX_PORT", "8080"))
+            nginx = NginxServer(VAR / "nginx", int(port), port=nginx_port).start()
+            started.append(nginx)
+            say(f"nginx on http://127.0.0.1:{nginx_port} -> gunicorn 127.0.0.1:{port} "
+                f"(production config; logs in var/nginx; Ctrl-C stops everything)")  # fmt: skip
+        else:
+            say(f"serving on http://127.0.0.1:{port}  (docs: /api/docs, Ctrl-C stops everything)")
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         try:
             server.wait()
@@ -114,6 +150,8 @@ def main(argv):
     """Dispatch the sub-command."""
     if argv[:1] == ["run"]:
         return serve()
+    if argv[:1] == ["deploy"]:
+        return serve(behind_nginx=True)
     if argv[:1] == ["flask"] and len(argv) > 1:
         return flask_command(argv[1:])
     print(__doc__, file=sys.stderr)

@@ -282,3 +282,55 @@ def ensure_dir(path):
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def nginx_binary():
+    """Path of nginx, or None when it is not installed."""
+    return shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
+
+
+class NginxServer(ServerProcess):
+    """deploy/nginx.conf on a loopback port in front of one upstream, with a private prefix."""
+
+    name = "nginx"
+
+    def __init__(self, directory, upstream_port, port=None):
+        self.directory = ensure_dir(directory)
+        super().__init__(port, self.directory / "nginx.stderr")
+        self.conf = self.directory / "nginx.conf"
+        self.conf.write_text(self.render(upstream_port))
+
+    def render(self, upstream_port):
+        """The production config with our ports and pid, log and temp paths under directory."""
+        tmp = self.directory
+        text = (ROOT / "deploy" / "nginx.conf").read_text()
+        text = text.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        text = text.replace("server 127.0.0.1:5000", f"server 127.0.0.1:{upstream_port}")
+        text = text.replace("/run/educatenext-nginx.pid", str(tmp / "nginx.pid"))
+        text = text.replace("/var/log/nginx/", f"{tmp}/")
+        temp = "".join(
+            f"    {name}_temp_path {tmp}/{name};\n"
+            for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        return text.replace("http {\n", "http {\n" + temp, 1)
+
+    def check(self):
+        """`nginx -t` on the rendered config: (ok, message)."""
+        result = subprocess.run(
+            [nginx_binary(), "-t", "-c", str(self.conf)], capture_output=True, text=True
+        )
+        return result.returncode == 0, result.stderr
+
+    def command(self):
+        """nginx in the foreground (root here only because the sandbox runs as root)."""
+        return [nginx_binary(), "-c", str(self.conf), "-g", "daemon off; user root;"]
+
+    def ping(self):
+        """The listening socket accepts connections."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False

@@ -9,6 +9,7 @@ from educatenext import create_app
 from educatenext.config import TestingConfig
 from educatenext.extensions import limiter, mongo
 from educatenext.migrate import apply_pending
+from educatenext.redisbreaker import Breaker
 from scripts.localservers import MongoServer, RedisServer, redis_server_binary
 
 
@@ -34,6 +35,14 @@ def redis_url():
     server = RedisServer().start()
     yield server.url
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def redis_breaker_closed():
+    """A Redis outage in one test must not make the next one fail fast."""
+    Breaker.reset()
+    yield
+    Breaker.reset()
 
 
 @pytest.fixture

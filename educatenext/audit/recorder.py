@@ -178,7 +178,9 @@ class AuditedCollection:
         """Insert and record a create."""
         result = self._collection.insert_one(document, *args, session=session, **kwargs)
         fields = sorted(
-            k for k in document if k not in ("_id", "createdAt", "updatedAt", "institutionId")
+            k
+            for k in document
+            if k not in ("_id", "createdAt", "updatedAt", "institutionId", "requestKey")
         )
         self._record(
             "create",

@@ -12,13 +12,30 @@ class IdempotencyRepository(TenantRepository):
         """The record for a hashed key (string _id), or None."""
         return self.find_one({"_id": record_id})
 
-    def complete(self, record_id, status, body, headers):
-        """Store the response a replay will return."""
+    def take_over(self, record_id, stale_owner, owner, lease_until, now):
+        """Claim an in-progress record whose owner's lease ran out; True if this call won."""
+        claimed = self.collection.find_one_and_update(
+            self.scoped(
+                {
+                    "_id": record_id,
+                    "state": "in_progress",
+                    "owner": stale_owner,
+                    "leaseUntil": {"$lt": now},
+                }
+            ),
+            {"$set": {"owner": owner, "leaseUntil": lease_until}},
+        )
+        return claimed is not None
+
+    def complete(self, record_id, owner, status, body, headers):
+        """Store the response a replay will return (only while this attempt owns the record)."""
         self.collection.update_one(
-            self.scoped({"_id": record_id}),
+            self.scoped({"_id": record_id, "owner": owner}),
             {"$set": {"state": "done", "status": status, "body": body, "headers": headers}},
         )
 
-    def forget(self, record_id):
+    def forget(self, record_id, owner):
         """Drop an in-progress record after a failure, so the client can retry."""
-        self.collection.delete_one(self.scoped({"_id": record_id, "state": "in_progress"}))
+        self.collection.delete_one(
+            self.scoped({"_id": record_id, "state": "in_progress", "owner": owner})
+        )

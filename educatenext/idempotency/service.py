@@ -2,12 +2,18 @@
 
 The same key with a different body is a 422; a retry while the first is still running is a
 409. Records live in MongoDB (unique _id, TTL), so they hold across workers and restarts.
+
+Crash safety: an attempt owns its record for a short lease. If its worker dies, a retry after
+the lease takes the record over and runs the request again; the first attempt's inserts
+carry the same request keys (stamps.py), so the re-run finds them instead of duplicating.
 """
 
 import functools
 import hashlib
 import json
+import math
 import re
+import uuid
 from datetime import timedelta
 
 import flask_smorest
@@ -16,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from educatenext.auth.identity import current_identity
 from educatenext.errors import APIError
+from educatenext.idempotency import stamps
 from educatenext.idempotency.repository import IdempotencyRepository
 from educatenext.values import utcnow
 
@@ -64,35 +71,60 @@ def idempotent(view):
         record_id = hashlib.sha256(scope_key.encode()).hexdigest()
         fingerprint = _fingerprint()
         repository = IdempotencyRepository(identity.scope)
-        ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
-        try:
-            repository.insert(
-                {
-                    "_id": record_id,
-                    "state": "in_progress",
-                    "fingerprint": fingerprint,
-                    "expiresAt": utcnow() + ttl,
-                }
-            )
-        except DuplicateKeyError:
+        owner = uuid.uuid4().hex
+        claim = _claim(repository, record_id, owner, fingerprint)
+        if claim is None:
             return _replay(repository.get_by_key(record_id), fingerprint)
+        stamps.begin(record_id, resumed=claim == "taken_over")
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except Exception:
-            repository.forget(record_id)
+            repository.forget(record_id, owner)
             raise
         if response.status_code >= 500:
-            repository.forget(record_id)
+            repository.forget(record_id, owner)
             return response
         headers = {
             name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers
         }
         repository.complete(
-            record_id, response.status_code, response.get_data(as_text=True), headers
+            record_id, owner, response.status_code, response.get_data(as_text=True), headers
         )
         return response
 
     return flask_smorest.Blueprint.doc(parameters=[HEADER_DOC])(wrapper)
+
+
+def _claim(repository, record_id, owner, fingerprint):
+    """Own the record: "new", "taken_over" (its lease ran out: the worker died), else None."""
+    now = utcnow()
+    lease_until = now + timedelta(seconds=current_app.config["IDEMPOTENCY_LEASE_SECONDS"])
+    ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
+    try:
+        repository.insert(
+            {
+                "_id": record_id,
+                "state": "in_progress",
+                "fingerprint": fingerprint,
+                "owner": owner,
+                "leaseUntil": lease_until,
+                "expiresAt": now + ttl,
+            }
+        )
+        return "new"
+    except DuplicateKeyError:
+        pass
+    record = repository.get_by_key(record_id)
+    if (
+        record is None
+        or record["state"] != "in_progress"
+        or record["fingerprint"] != fingerprint
+        or record.get("leaseUntil", now) >= now
+    ):
+        return None
+    if repository.take_over(record_id, record.get("owner"), owner, lease_until, now):
+        return "taken_over"
+    return None
 
 
 def _replay(record, fingerprint):
@@ -108,7 +140,7 @@ def _replay(record, fingerprint):
             409,
             "CONFLICT",
             "A request with this Idempotency-Key is in progress.",
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": str(_lease_left(record))},
         )
     response = current_app.response_class(
         record["body"], status=record["status"], mimetype="application/json"
@@ -117,3 +149,11 @@ def _replay(record, fingerprint):
         response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _lease_left(record):
+    """Whole seconds until the running attempt's lease ends (at least 1)."""
+    lease_until = record.get("leaseUntil")
+    if lease_until is None:
+        return 1
+    return max(1, math.ceil((lease_until - utcnow()).total_seconds()))

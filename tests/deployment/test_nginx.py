@@ -4,37 +4,18 @@ import gzip
 import http.client
 import json
 import re
-import shutil
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from scripts.localservers import ROOT, GunicornServer, free_port
+from scripts.localservers import GunicornServer, NginxServer, nginx_binary
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        NGINX is None, reason="nginx is not installed (apt-get install nginx-light)"
+        nginx_binary() is None, reason="nginx is not installed (apt-get install nginx-light)"
     ),
 ]
-
-
-def render(conf, tmp, listen_port, upstream_port):
-    """The production config with loopback ports and a private prefix for pid, logs, temp."""
-    text = (ROOT / "deploy" / "nginx.conf").read_text()
-    text = text.replace("listen 80;", f"listen 127.0.0.1:{listen_port};")
-    text = text.replace("server 127.0.0.1:5000", f"server 127.0.0.1:{upstream_port}")
-    text = text.replace("/run/educatenext-nginx.pid", str(tmp / "nginx.pid"))
-    text = text.replace("/var/log/nginx/", f"{tmp}/")
-    temp = "".join(
-        f"    {name}_temp_path {tmp}/{name};\n"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    text = text.replace("http {\n", "http {\n" + temp, 1)
-    conf.write_text(text)
 
 
 @pytest.fixture
@@ -42,27 +23,14 @@ def stack(server_env, world, tmp_path):
     """gunicorn (TRUSTED_PROXIES=1) behind nginx; yields (nginx port, paths, gunicorn)."""
     env = {**server_env, "TRUSTED_PROXIES": "1", "LOGIN_RATE_LIMIT_PER_IP": "3 per minute"}
     gunicorn = GunicornServer(env, workers=2, log_path=tmp_path / "app.log").start()
-    port = free_port()
-    conf = tmp_path / "nginx.conf"
-    render(conf, tmp_path, port, gunicorn.port)
-    check = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    nginx = subprocess.Popen(
-        [NGINX, "-c", str(conf), "-g", "daemon off; user root;"], stderr=subprocess.PIPE
-    )
+    nginx = NginxServer(tmp_path, gunicorn.port)
+    ok, message = nginx.check()
+    assert ok, message
+    nginx.start()
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                request(port, "GET", "/health")
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield port, tmp_path, gunicorn
+        yield nginx.port, tmp_path, gunicorn
     finally:
-        nginx.terminate()
-        nginx.wait(10)
-        nginx.stderr.close()
+        nginx.stop()
         gunicorn.stop()
 
 

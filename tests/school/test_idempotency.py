@@ -1,8 +1,10 @@
 """Idempotency-Key: retries replay, a different body is 422, concurrent duplicates make one."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 from educatenext.extensions import mongo
+from educatenext.repository import TenantScope
 
 STUDENT = {"name": "Retry Rita", "admissionYear": 2025}
 
@@ -78,3 +80,51 @@ def test_failed_requests_can_be_retried(api, app, monkeypatch):
     assert api().post("/students", json=STUDENT, headers=headers).status_code == 500
     monkeypatch.setattr(service, "create_student", original)
     assert api().post("/students", json=STUDENT, headers=headers).status_code == 201
+
+
+def test_a_retry_after_a_crashed_attempt_applies_the_write_once(api, app, monkeypatch):
+    from educatenext.idempotency.repository import IdempotencyRepository
+
+    headers = {"Idempotency-Key": "crashed-0006"}
+    # The first attempt inserts the student, then its worker "dies" before completing the record.
+    monkeypatch.setattr(IdempotencyRepository, "complete", lambda *args: None)
+    first = api().post("/students", json=STUDENT, headers=headers)
+    monkeypatch.undo()
+    assert first.status_code == 201  # this response never reached the client
+
+    busy = api().post("/students", json=STUDENT, headers=headers)
+    assert busy.status_code == 409  # the first attempt's lease still runs
+    assert 1 <= int(busy.headers["Retry-After"]) <= app.config["IDEMPOTENCY_LEASE_SECONDS"]
+
+    with app.app_context():
+        mongo.db.idempotency_keys.update_many({}, {"$set": {"leaseUntil": datetime(2000, 1, 1)}})
+    retried = api().post("/students", json=STUDENT, headers=headers)
+    assert retried.status_code == 201
+    assert retried.get_json()["student"]["id"] == first.get_json()["student"]["id"]
+    with app.app_context():
+        assert mongo.db.students.count_documents({"name": "Retry Rita"}) == 1
+        assert mongo.db.idempotency_keys.find_one()["state"] == "done"
+    replayed = api().post("/students", json=STUDENT, headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json() == retried.get_json()
+
+
+def test_an_expired_lease_is_taken_over_by_one_retry_only(api, app, monkeypatch):
+    from educatenext.idempotency.repository import IdempotencyRepository
+
+    headers = {"Idempotency-Key": "takeover-0007"}
+    monkeypatch.setattr(IdempotencyRepository, "complete", lambda *args: None)
+    assert api().post("/subjects", json={"name": "Lost", "code": "LST"}, headers=headers)
+    monkeypatch.undo()
+    with app.app_context():
+        mongo.db.idempotency_keys.update_many({}, {"$set": {"leaseUntil": datetime(2000, 1, 1)}})
+        record = mongo.db.idempotency_keys.find_one()
+        repository = IdempotencyRepository(TenantScope.of(record["institutionId"]))
+        now = datetime.now(UTC)
+        later = now + timedelta(seconds=10)
+        wins = [
+            repository.take_over(record["_id"], record["owner"], f"o{i}", later, now)
+            for i in range(3)
+        ]
+        assert wins == [True, False, False]
+        assert mongo.db.subjects.count_documents({"code": "LST"}) == 1
