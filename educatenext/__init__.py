@@ -4,6 +4,7 @@ import logging
 import re
 
 from flask import Flask, send_from_directory
+from flask.sessions import SessionInterface
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -47,11 +48,23 @@ class VersionAliasMiddleware:
         return self.wsgi_app(environ, start_response)
 
 
+class NoCookieSessions(SessionInterface):
+    """Bearer tokens only: no cookie session is read or written (a NullSession refuses use)."""
+
+    def open_session(self, app, request):
+        """Nothing to open: Flask falls back to a NullSession."""
+
+    def save_session(self, app, session, response):
+        """Nothing to save."""
+
+
 def create_app(config=None):
     """Build the Flask app from a Config object or a mapping of overrides."""
     settings = load_config(config)
     settings.validate()
     app = Flask(__name__)
+    # Saves signing a cookie session per request, which the API never uses.
+    app.session_interface = NoCookieSessions()
     app.config.from_object(settings)
     app.config["CONFIG_OBJECT"] = settings
     _configure_libraries(app)

@@ -83,7 +83,7 @@ class Config:
         self.MONGO_MAX_IDLE_TIME_MS = env_int("MONGO_MAX_IDLE_TIME_MS", 30000)
         # With timeoutMS set pymongo ignores serverSelectionTimeoutMS, so this is also the
         # budget of the ping that decides, during an outage, whether MongoDB is back.
-        self.MONGO_SERVER_SELECTION_TIMEOUT_MS = env_int("MONGO_SERVER_SELECTION_TIMEOUT_MS", 2000)
+        self.MONGO_SERVER_SELECTION_TIMEOUT_MS = env_int("MONGO_SERVER_SELECTION_TIMEOUT_MS", 1000)
         # After a failed ping, requests get a 503 at once for this long, then it pings again.
         self.MONGO_UNAVAILABLE_BACKOFF_SECONDS = env_float("MONGO_UNAVAILABLE_BACKOFF_SECONDS", 2.0)
         self.MONGO_CONNECT_TIMEOUT_MS = env_int("MONGO_CONNECT_TIMEOUT_MS", 3000)

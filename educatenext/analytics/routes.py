@@ -31,8 +31,8 @@ class StudentAttendanceSummary(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN, TEACHER, STUDENT, PARENT)
-    @blp.arguments(PeriodQuerySchema, location="query")
     @cached("analytics")
+    @blp.arguments(PeriodQuerySchema, location="query")
     @blp.response(200, StudentAttendanceSchema)
     def get(self, args, student_id):
         """Counts per status and attendance rate over a period."""
@@ -46,8 +46,8 @@ class DailySheet(MethodView):
     decorators = resource_limits()
 
     @allow(*STAFF)
-    @blp.arguments(DayQuerySchema, location="query")
     @cached("analytics")
+    @blp.arguments(DayQuerySchema, location="query")
     @blp.response(200, SheetRowSchema(many=True))
     def get(self, args, classroom_id):
         """Every enrolled student with the day's mark (status null: not taken)."""
@@ -61,8 +61,8 @@ class ChronicAbsence(MethodView):
     decorators = resource_limits()
 
     @allow(*STAFF)
-    @blp.arguments(ChronicAbsenceQuerySchema, location="query")
     @cached("analytics")
+    @blp.arguments(ChronicAbsenceQuerySchema, location="query")
     @blp.response(200, StudentAttendanceSchema(many=True))
     def get(self, args):
         """Students under the attendance-rate threshold (default 90 %) over a period."""
@@ -76,8 +76,8 @@ class Completion(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN)
-    @blp.arguments(DayQuerySchema, location="query")
     @cached("analytics")
+    @blp.arguments(DayQuerySchema, location="query")
     @blp.response(200, CompletionRowSchema(many=True))
     def get(self, args):
         """Active classrooms with no attendance recorded on the day (default today)."""
@@ -91,8 +91,8 @@ class GradeDistribution(MethodView):
     decorators = resource_limits()
 
     @allow(*STAFF)
-    @blp.arguments(DistributionQuerySchema, location="query")
     @cached("analytics")
+    @blp.arguments(DistributionQuerySchema, location="query")
     @blp.response(200, DistributionRowSchema(many=True))
     def get(self, args):
         """Entries per letter grade for a classroom (and subject) in a period."""

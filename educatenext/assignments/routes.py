@@ -35,8 +35,8 @@ class AssignmentList(MethodView):
     decorators = resource_limits()
 
     @allow(*READERS)
-    @blp.arguments(AssignmentQuerySchema, location="query")
     @cached("assignments")
+    @blp.arguments(AssignmentQuerySchema, location="query")
     @blp.response(200, AssignmentSchema(many=True))
     def get(self, args):
         """List assignments of the caller's classrooms."""

@@ -38,8 +38,8 @@ class AttendanceList(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN, TEACHER, STUDENT, PARENT)
-    @blp.arguments(AttendanceQuerySchema, location="query")
     @cached("attendance")
+    @blp.arguments(AttendanceQuerySchema, location="query")
     @blp.response(200, AttendanceSchema(many=True))
     def get(self, args):
         """List records (students: own; parents: their children's; teachers: their classrooms')."""

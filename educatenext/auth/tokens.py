@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 import uuid
 from datetime import timedelta
 
@@ -12,6 +13,11 @@ from educatenext.values import utcnow
 
 ALGORITHMS = ["HS256"]
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
+LEEWAY_SECONDS = 5
+# Verified tokens by (token, secret, audience, issuer): the same bytes verify the same way, so
+# a client's next request skips the HMAC and JSON work; exp/nbf are still checked every time.
+VERIFIED = {}
+VERIFIED_MAX = 4096
 
 
 def issue_access_token(user, session_id):
@@ -36,15 +42,29 @@ def issue_access_token(user, session_id):
 def decode_access_token(token):
     """Verified claims, or raises jwt.InvalidTokenError."""
     config = current_app.config
-    return jwt.decode(
+    key = (token, config["JWT_SECRET"], config["JWT_AUDIENCE"], config["JWT_ISSUER"])
+    claims = VERIFIED.get(key)
+    if claims is not None:
+        now = time.time()
+        if now > claims["exp"] + LEEWAY_SECONDS:
+            VERIFIED.pop(key, None)
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        if now < claims["nbf"] - LEEWAY_SECONDS:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+        return dict(claims)
+    claims = jwt.decode(
         token,
         config["JWT_SECRET"],
         algorithms=ALGORITHMS,
         audience=config["JWT_AUDIENCE"],
         issuer=config["JWT_ISSUER"],
         options={"require": REQUIRED_CLAIMS},
-        leeway=5,
+        leeway=LEEWAY_SECONDS,
     )
+    if len(VERIFIED) >= VERIFIED_MAX:
+        VERIFIED.pop(next(iter(VERIFIED)), None)  # the oldest entry
+    VERIFIED[key] = claims
+    return dict(claims)
 
 
 def new_opaque_token():

@@ -61,7 +61,14 @@ def scope_of(institution_id, role, user_id):
 
 
 def entry_key(area, scope):
-    """The key for this request's response in a cache area."""
+    """The key for this request's response in a cache area (computed once per request)."""
+    memo = g.setdefault("cache_entry_keys", {})
+    if (area, scope) not in memo:
+        memo[area, scope] = _entry_key(area, scope)
+    return memo[area, scope]
+
+
+def _entry_key(area, scope):
     params = sorted((name, value) for name, values in request.args.lists() for value in values)
     # The date: some reports default to "today", and Link headers name the host.
     target = f"{today()}|{request.host}|{request.path}|{urlencode(params)}"
@@ -104,7 +111,11 @@ class Policy:
 
 
 def cached(area):
-    """Cache a GET view's 200 responses (place between @blp.arguments and @blp.response)."""
+    """Cache a GET view's 200 responses (place above @blp.arguments and @blp.response).
+
+    Above @blp.arguments a hit skips argument parsing: entries are only stored for a query
+    string the schema accepted, and the key is that exact query string.
+    """
     policy = Policy(area)
 
     def decorator(view):

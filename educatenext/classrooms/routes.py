@@ -30,8 +30,8 @@ class ClassroomList(MethodView):
     decorators = resource_limits()
 
     @allow(*STAFF)
-    @blp.arguments(ClassroomQuerySchema, location="query")
     @cached("classrooms")
+    @blp.arguments(ClassroomQuerySchema, location="query")
     @blp.response(200, ClassroomSchema(many=True))
     def get(self, args):
         """List classrooms (teachers: their own)."""

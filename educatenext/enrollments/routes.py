@@ -33,8 +33,8 @@ class EnrollmentList(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN, TEACHER)
-    @blp.arguments(EnrollmentQuerySchema, location="query")
     @cached("enrollments")
+    @blp.arguments(EnrollmentQuerySchema, location="query")
     @blp.response(200, EnrollmentSchema(many=True))
     def get(self, args):
         """List enrollments (teachers: their classrooms')."""

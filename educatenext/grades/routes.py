@@ -123,8 +123,8 @@ class ClassGrades(MethodView):
     decorators = resource_limits()
 
     @allow(*GRADERS)
-    @blp.arguments(GradeFilterSchema, location="query")
     @cached("grades")
+    @blp.arguments(GradeFilterSchema, location="query")
     @blp.response(200, GradeSchema(many=True))
     def get(self, args, classroom_id):
         """All grades of a classroom, published or not."""
@@ -138,8 +138,8 @@ class StudentGrades(MethodView):
     decorators = resource_limits()
 
     @allow(*READERS)
-    @blp.arguments(GradeFilterSchema, location="query")
     @cached("grades")
+    @blp.arguments(GradeFilterSchema, location="query")
     @blp.response(200, StudentGradesSchema)
     def get(self, args, student_id):
         """A student's grades (Student or User id); students and parents see published ones."""
@@ -153,8 +153,8 @@ class StudentGPA(MethodView):
     decorators = resource_limits()
 
     @allow(*READERS)
-    @blp.arguments(GPAQuerySchema, location="query")
     @cached("grades")
+    @blp.arguments(GPAQuerySchema, location="query")
     @blp.response(200, GPASchema)
     def get(self, args, student_id):
         """Weighted GPA for an academic year (and semester)."""

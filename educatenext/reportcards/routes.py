@@ -27,8 +27,8 @@ class ReportCardList(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN, TEACHER, STUDENT, PARENT)
-    @blp.arguments(ReportCardQuerySchema, location="query")
     @cached("reportcards")
+    @blp.arguments(ReportCardQuerySchema, location="query")
     @blp.response(200, ReportCardSchema(many=True))
     def get(self, args):
         """List report cards (students and parents: published ones, their own)."""

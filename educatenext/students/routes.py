@@ -40,8 +40,8 @@ class StudentList(MethodView):
     decorators = resource_limits()
 
     @allow(*INSTITUTION_ROLES)
-    @blp.arguments(StudentQuerySchema, location="query")
     @cached("students")
+    @blp.arguments(StudentQuerySchema, location="query")
     @blp.response(200, StudentSummarySchema(many=True))
     def get(self, args):
         """List students (teachers: their classrooms; parents: their children; students: self)."""

@@ -29,8 +29,8 @@ class SubjectList(MethodView):
     decorators = resource_limits()
 
     @allow(*INSTITUTION_ROLES)
-    @blp.arguments(SubjectQuerySchema, location="query")
     @cached("subjects")
+    @blp.arguments(SubjectQuerySchema, location="query")
     @blp.response(200, SubjectSchema(many=True))
     def get(self, args):
         """List subjects."""

@@ -37,8 +37,8 @@ class TeacherList(MethodView):
     decorators = resource_limits()
 
     @allow(*STAFF)
-    @blp.arguments(TeacherQuerySchema, location="query")
     @cached("teachers")
+    @blp.arguments(TeacherQuerySchema, location="query")
     @blp.response(200, TeacherSchema(many=True))
     def get(self, args):
         """List teachers with their names."""

@@ -5,6 +5,7 @@ import pytest
 
 from scripts.chaos.harness import (
     ChaosStack,
+    describe,
     mongo_stopped,
     redis_frozen,
     redis_killed,
@@ -48,25 +49,25 @@ def assert_ledger_clean(result, final):
 
 def test_redis_killed_and_restarted(stack):
     result, final = run(stack, lambda s, load: redis_killed(s, load, outage=3.0))
-    assert result["checks"] == dict.fromkeys(result["checks"], True), result
+    assert result["checks"] == dict.fromkeys(result["checks"], True), describe(result)
     assert result["window"]["5xx"] == 0
     assert_ledger_clean(result, final)
 
 
 def test_redis_frozen(stack):
     result, final = run(stack, lambda s, load: redis_frozen(s, load, outage=3.0))
-    assert result["checks"] == dict.fromkeys(result["checks"], True), result
+    assert result["checks"] == dict.fromkeys(result["checks"], True), describe(result)
     assert_ledger_clean(result, final)
 
 
 def test_mongo_stopped_and_restarted(stack):
     result, final = run(stack, lambda s, load: mongo_stopped(s, load, outage=4.0))
-    assert result["checks"] == dict.fromkeys(result["checks"], True), result
+    assert result["checks"] == dict.fromkeys(result["checks"], True), describe(result)
     assert result["window"]["statuses"].get("503", 0) > 0  # the outage was seen
     assert_ledger_clean(result, final)
 
 
 def test_worker_killed_mid_writes(stack):
     result, final = run(stack, lambda s, load: worker_killed(s, load, kills=2, interval=1.5))
-    assert result["checks"] == dict.fromkeys(result["checks"], True), result
+    assert result["checks"] == dict.fromkeys(result["checks"], True), describe(result)
     assert_ledger_clean(result, final)
