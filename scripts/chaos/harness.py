@@ -399,6 +399,8 @@ def redis_killed(stack, load, outage=5.0):
     stack.redis.kill()
     time.sleep(outage / 2)
     revoked_status = request(stack.port, "GET", "/api/v1/auth/me", revoked)[0]
+    # Limits still apply, counted in each worker's memory (Flask-Limiter's fallback).
+    limited = request(stack.port, "GET", "/api/v1/subjects", load.token)[1]
     time.sleep(outage / 2)
     stack.redis.start()
     repaired = time.monotonic()
@@ -407,11 +409,14 @@ def redis_killed(stack, load, outage=5.0):
     checks = {
         "no 5xx": window["5xx"] == 0 and window["connection_errors"] == 0,
         "revoked token stays revoked (401)": revoked_status == 401,
+        "limits fall back to per-process counters": "X-RateLimit-Remaining" in limited,
         "ready again": recovered is not None,
     }
     return {"fault": "Redis killed and restarted", "outage_s": outage, "window": window,
             "recovery_s": recovered, "checks": checks,
-            "observed": {"revoked token during outage": revoked_status}}  # fmt: skip
+            "observed": {"revoked token during outage": revoked_status,
+                         "X-RateLimit-Remaining during outage":
+                             limited.get("X-RateLimit-Remaining")}}  # fmt: skip
 
 
 def redis_frozen(stack, load, outage=5.0, latency_bound=2.0):
