@@ -38,8 +38,8 @@ class MongoState:
     def ensure_available(self):
         """Fail fast while MongoDB is known to be unreachable (a ServerSelectionTimeoutError).
 
-        With timeoutMS set, pymongo waits the whole operation budget (5 s) for a server that
-        is gone, so every request of an outage would hold a worker that long. When the driver
+        With timeoutMS set, pymongo waits the whole operation budget for a server that is
+        gone, so every request of an outage would hold a worker that long. When the driver
         knows no writable server, one short ping decides; after a failed ping the process
         answers at once for backoff_seconds, then probes again (recovery within that).
         """

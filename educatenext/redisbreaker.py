@@ -41,31 +41,27 @@ class Breaker:
 class FailFastMixin:
     """Check the breaker before talking to Redis; trip it on a timeout or refusal."""
 
-    def connect(self, *args, **kwargs):
-        """Connect unless Redis failed moments ago."""
-        Breaker.check()
+    @staticmethod
+    def _tripping(operation, *args, **kwargs):
         try:
-            return super().connect(*args, **kwargs)
+            return operation(*args, **kwargs)
         except FAILURES:
             Breaker.trip()
             raise
+
+    def connect(self, *args, **kwargs):
+        """Connect unless Redis failed moments ago."""
+        Breaker.check()
+        return self._tripping(super().connect, *args, **kwargs)
 
     def send_packed_command(self, *args, **kwargs):
         """Send unless Redis failed moments ago."""
         Breaker.check()
-        try:
-            return super().send_packed_command(*args, **kwargs)
-        except FAILURES:
-            Breaker.trip()
-            raise
+        return self._tripping(super().send_packed_command, *args, **kwargs)
 
     def read_response(self, *args, **kwargs):
         """Read; a timeout trips the breaker."""
-        try:
-            return super().read_response(*args, **kwargs)
-        except FAILURES:
-            Breaker.trip()
-            raise
+        return self._tripping(super().read_response, *args, **kwargs)
 
 
 class FailFastConnection(FailFastMixin, Connection):

@@ -72,9 +72,9 @@ def idempotent(view):
         fingerprint = _fingerprint()
         repository = IdempotencyRepository(identity.scope)
         owner = uuid.uuid4().hex
-        claim = _claim(repository, record_id, owner, fingerprint)
+        claim, record = _claim(repository, record_id, owner, fingerprint)
         if claim is None:
-            return _replay(repository.get_by_key(record_id), fingerprint)
+            return _replay(record, fingerprint)
         stamps.begin(record_id, resumed=claim == "taken_over")
         try:
             response = current_app.make_response(view(*args, **kwargs))
@@ -96,7 +96,10 @@ def idempotent(view):
 
 
 def _claim(repository, record_id, owner, fingerprint):
-    """Own the record: "new", "taken_over" (its lease ran out: the worker died), else None."""
+    """("new" | "taken_over", None) when this attempt owns the record, else (None, record).
+
+    Taken over: the owner's lease ran out, i.e. its worker died mid-request.
+    """
     now = utcnow()
     lease_until = now + timedelta(seconds=current_app.config["IDEMPOTENCY_LEASE_SECONDS"])
     ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_TTL_SECONDS"])
@@ -111,7 +114,7 @@ def _claim(repository, record_id, owner, fingerprint):
                 "expiresAt": now + ttl,
             }
         )
-        return "new"
+        return "new", None
     except DuplicateKeyError:
         pass
     record = repository.get_by_key(record_id)
@@ -121,10 +124,10 @@ def _claim(repository, record_id, owner, fingerprint):
         or record["fingerprint"] != fingerprint
         or record.get("leaseUntil", now) >= now
     ):
-        return None
+        return None, record
     if repository.take_over(record_id, record.get("owner"), owner, lease_until, now):
-        return "taken_over"
-    return None
+        return "taken_over", None
+    return None, record
 
 
 def _replay(record, fingerprint):
