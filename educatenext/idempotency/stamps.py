@@ -3,9 +3,9 @@
 A keyed request's record is completed only after its writes, so a worker killed in between
 leaves the write applied and the record unfinished. Every document the request inserts
 carries `requestKey` = "<record id>:<n>" (n counts inserts in the request, the same on a
-re-run), unique in its collection (migration 0010): the retry that takes the request over
-looks for its own earlier insert first (inside a transaction a duplicate would abort it) and
-returns it instead of creating a second document.
+re-run), unique per institution in its collection (migration 0010): the retry that takes
+the request over looks for its own earlier insert first (inside a transaction a duplicate
+would abort it) and returns it instead of creating a second document.
 """
 
 from flask import g, has_request_context
