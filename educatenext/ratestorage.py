@@ -5,6 +5,11 @@ request (increment, then GET and TTL for X-RateLimit-Remaining/Reset). This one 
 script returning both the count and the TTL and remembers them for the rest of the request,
 so the headers cost nothing more. Selected with the `redis+onetrip://` URI scheme.
 
+The same script can also read other keys in that round trip (count_and_read): the cache fast
+lane counts a request against its limit and reads the auth context and the cached response
+together. A count made that way is remembered, so Flask-Limiter's own check later in the same
+request (when the fast lane steps aside) reuses it instead of counting the request twice.
+
 Both storages here also remember their last failure (see RemembersFailures), which keeps
 Flask-Limiter's in-memory fallback from flapping back to a storage that is still broken.
 """
@@ -23,6 +28,15 @@ if tonumber(current) == tonumber(ARGV[2]) then
     redis.call('expire', KEYS[1], ARGV[1])
 end
 return {current, redis.call('ttl', KEYS[1])}
+"""
+
+# The same, plus the values of KEYS[2..] (cache keys on the same server).
+INCR_WITH_TTL_AND_READ = """
+local current = redis.call('incrby', KEYS[1], ARGV[2])
+if tonumber(current) == tonumber(ARGV[2]) then
+    redis.call('expire', KEYS[1], ARGV[1])
+end
+return {current, redis.call('ttl', KEYS[1]), redis.call('mget', unpack(KEYS, 2))}
 """
 
 
@@ -93,6 +107,13 @@ def _memo():
     return g.setdefault("rate_limit_counters", {})
 
 
+def _counted():
+    """Counters this request already incremented through count_and_read."""
+    if not has_request_context():
+        return {}
+    return g.setdefault("rate_limit_counted", {})
+
+
 class OneTripRedisStorage(RemembersFailures, RedisStorage):
     """Fixed-window counters in one round trip per limit."""
 
@@ -104,15 +125,37 @@ class OneTripRedisStorage(RemembersFailures, RedisStorage):
     def initialize_storage(self, uri):
         """Register our script next to the stock ones."""
         super().initialize_storage(uri)
-        self.lua_incr_with_ttl = self.get_connection().register_script(INCR_WITH_TTL)
+        connection = self.get_connection()
+        self.lua_incr_with_ttl = connection.register_script(INCR_WITH_TTL)
+        self.lua_incr_with_ttl_and_read = connection.register_script(INCR_WITH_TTL_AND_READ)
 
     def incr(self, key, expiry, amount=1):
-        """Increment; remember the count and when the window ends."""
-        return self._remembering(self._incr_with_ttl, key, expiry, amount)
-
-    def _incr_with_ttl(self, key, expiry, amount):
+        """Increment (unless this request already did); remember the count and window end."""
         prefixed = self.prefixed_key(key)
+        already = _counted().pop(prefixed, None)
+        if already is not None:
+            return already
+        return self._remembering(self._incr_with_ttl, prefixed, expiry, amount)
+
+    def count_and_read(self, key, expiry, amount, read_keys):
+        """Increment a counter and read read_keys (full Redis keys) in one round trip.
+
+        Returns (count, raw values); the count stands for this request's increment of key.
+        """
+        prefixed = self.prefixed_key(key)
+        current, ttl, values = self._remembering(
+            self.lua_incr_with_ttl_and_read, [prefixed, *read_keys], [expiry, amount]
+        )
+        count = self._remember(prefixed, current, ttl)
+        _counted()[prefixed] = count
+        return count, values
+
+    def _incr_with_ttl(self, prefixed, expiry, amount):
         current, ttl = self.lua_incr_with_ttl([prefixed], [expiry, amount])
+        return self._remember(prefixed, current, ttl)
+
+    @staticmethod
+    def _remember(prefixed, current, ttl):
         _memo()[prefixed] = (int(current), time.time() + max(int(ttl), 0))
         return int(current)
 

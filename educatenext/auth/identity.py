@@ -101,16 +101,12 @@ def session_cache_key(session_id):
 def load_auth_context(user_id, session_id, extra_keys=()):
     """{user, session} for an active user and live session, or None; one Redis trip when cached.
 
-    extra_keys (the response cache's entry and generations) ride on the same round trip.
+    extra_keys (the response cache's entry and generations) ride on the same round trip, and
+    nothing already fetched in this request (by the cache fast lane) is read again.
     """
     keys = [user_cache_key(user_id), session_cache_key(session_id)]
-    try:
-        user_part, session_part, *extra = cache.get_many(*keys, *extra_keys)
-    except redis.RedisError:
-        user_part = session_part = None  # Redis down: MongoDB is the source of truth
-    else:
-        if extra_keys:
-            responses.remember_prefetched(dict(zip(extra_keys, extra, strict=True)))
+    fetched = responses.prefetched_values([*keys, *extra_keys])
+    user_part, session_part = fetched.get(keys[0]), fetched.get(keys[1])
     fresh = {}
     if user_part is None:
         user_part = build_user_context(user_id)
@@ -123,6 +119,13 @@ def load_auth_context(user_id, session_id, extra_keys=()):
             cache.set_many(fresh, timeout=current_app.config["AUTH_CACHE_TTL_SECONDS"])
         except redis.RedisError:
             log.warning("auth cache unavailable; served from MongoDB")
+    return context_from_parts(user_part, session_part, user_id)
+
+
+def context_from_parts(user_part, session_part, user_id):
+    """{user, session} when both parts are there, active and the session is the user's."""
+    if user_part is None or session_part is None:
+        return None
     if not user_part.get("active") or not session_part.get("active"):
         return None
     if session_part["userId"] != str(user_id) or session_part["expiresAt"] <= utcnow().timestamp():

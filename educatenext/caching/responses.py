@@ -89,7 +89,7 @@ def fingerprint(identity):
 
 def prefetch_keys(claims):
     """Keys to read with the auth context in one round trip, guessed from the token's claims."""
-    policy = _policy_for_request()
+    policy = policy_for_request()
     if policy is None or not claims.get("inst") or not enabled():
         return []
     role = canonical_role(claims.get("role"))
@@ -99,8 +99,23 @@ def prefetch_keys(claims):
 
 
 def remember_prefetched(values):
-    """Keep what the auth round trip fetched for the cached view."""
-    g.cache_prefetched = values
+    """Keep what a round trip fetched (None: the key is absent) for the rest of the request."""
+    g.setdefault("cache_prefetched", {}).update(values)
+
+
+def prefetched_values(keys):
+    """Values of keys: fetched earlier in this request or now, in one trip for the rest.
+
+    A key Redis could not be asked about is left out (callers treat it as unknown).
+    """
+    known = g.setdefault("cache_prefetched", {})
+    missing = [key for key in keys if key not in known]
+    if missing:
+        try:
+            known.update(zip(missing, cache.get_many(*missing), strict=True))
+        except redis.RedisError:
+            log.warning("cache unavailable; %d keys not read", len(missing))
+    return known
 
 
 @dataclass(frozen=True)
@@ -133,7 +148,8 @@ def cached(area):
     return decorator
 
 
-def _policy_for_request():
+def policy_for_request():
+    """The cache policy of this request's GET view, or None."""
     if request.method != "GET":
         return None
     view = current_app.view_functions.get(request.endpoint)
@@ -150,16 +166,11 @@ def _serve(policy, view, args, kwargs):
     prefetched = g.pop("cache_prefetched", None) or {}
     learned = LEARNED_DEPENDENCIES.get(request.endpoint, ())
     try:
-        entry = prefetched[key] if key in prefetched else cache.get(key)
-        if (
-            isinstance(entry, Entry)
-            and entry.fingerprint == fingerprint(identity)
-            and _tokens(institution, entry.dependencies, prefetched) == entry.tokens
-        ):
-            record_cache_lookup(policy.area, hit=True)
-            return _response(entry, "HIT")
-            # Tokens for what we expect to read, taken BEFORE reading MongoDB: a write that
-            # commits meanwhile replaces them, so what we store can never be served stale.
+        hit = hit_response(policy, identity, prefetched)
+        if hit is not None:
+            return hit
+        # Tokens for what we expect to read, taken BEFORE reading MongoDB: a write that
+        # commits meanwhile replaces them, so what we store can never be served stale.
         before = _tokens(institution, learned, prefetched)
     except redis.RedisError:
         before = None  # fail closed: read MongoDB, store nothing
@@ -174,6 +185,21 @@ def _serve(policy, view, args, kwargs):
         _store(key, identity, learned, before, response)
     response.headers["X-Cache"] = "MISS"
     return response
+
+
+def hit_response(policy, identity, prefetched):
+    """The stored response if it is current for this caller, else None (may raise RedisError)."""
+    institution = str(identity.institution_id)
+    key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id))
+    entry = prefetched[key] if key in prefetched else cache.get(key)
+    if (
+        isinstance(entry, Entry)
+        and entry.fingerprint == fingerprint(identity)
+        and _tokens(institution, entry.dependencies, prefetched) == entry.tokens
+    ):
+        record_cache_lookup(policy.area, hit=True)
+        return _response(entry, "HIT")
+    return None
 
 
 def _tokens(institution, dependencies, prefetched):

@@ -31,7 +31,7 @@ def main():
             for number in range(20):
                 request(stack.port, "POST", "/api/v1/subjects", token,
                         {"name": f"Subject {number}", "code": f"S{number}"})  # fmt: skip
-            for _ in range(3):
+            for _ in range(6):  # each worker: learn what the list reads, store, then hit
                 state = request(stack.gunicorn.port, "GET", "/api/v1/subjects", token)[1]
             assert state.get("X-Cache") == "HIT", state
             api = stack.gunicorn.url
