@@ -68,6 +68,8 @@ def init_app(app):
     def finish_request(response):
         request_id = g.get("request_id") or incoming_request_id()
         response.headers["X-Request-ID"] = request_id
+        if not access_log.isEnabledFor(logging.INFO):
+            return response  # LOG_LEVEL above INFO: no access line to build
         started = g.get("request_started")
         fields = {
             "method": request.method,

@@ -86,7 +86,7 @@ def serve_hit():
     if user_id is None or session_id is None:
         return None
     auth_keys = [auth.user_cache_key(user_id), auth.session_cache_key(session_id)]
-    keys = [*auth_keys, *responses.prefetch_keys(claims)]
+    keys = [*auth_keys, *responses.prefetch_keys(claims, policy)]
     args = plan.args_for(caller_key())
     backend = cache.cache
     prefix = backend._get_prefix()
