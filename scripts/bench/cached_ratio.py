@@ -3,7 +3,8 @@
 Same gunicorn settings (2 sync workers, production config), same run, wrk with 64
 connections straight at gunicorn, three rounds: bare Flask /ping, the cached subject list
 (20 subjects, admin token, X-Cache: HIT) and /health. A few minutes instead of `make bench`'s
-seeding; writes docs/benchmarks/hotpath.md.
+seeding. Then the per-layer CPU cost of the same hit, in-process (scripts/bench/layer_costs.py).
+Writes docs/benchmarks/hotpath.md.
 """
 
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from scripts.bench import layer_costs  # noqa: E402
 from scripts.bench.gunicorn_tuning import wrk  # noqa: E402
 from scripts.chaos.harness import ChaosStack, request  # noqa: E402
 from scripts.localservers import GunicornServer  # noqa: E402
@@ -50,6 +52,7 @@ def main():
                     )
             finally:
                 bare.stop()
+            layers = layer_costs.measure(stack.gunicorn.env, token, "/api/v1/subjects")
         finally:
             stack.stop()
     lines = [
@@ -68,9 +71,28 @@ def main():
         lines.append(
             f"| {number} | " + " | ".join(cells) + f" | {cached_row[0] / bare_row[0]:.2f}x |"
         )
+    lines += [
+        "",
+        "## Cost per layer (CPU per request, in-process)",
+        "",
+        "The same app and data, called as a WSGI function (no HTTP server, no client); CPU "
+        "microseconds per request of this process (the Redis server's own CPU is not "
+        f"included), best of three runs of {layer_costs.REQUESTS:,}. Indented rows are parts "
+        "of the fast-lane hit.",
+        "",
+        "| layer | CPU µs per request |",
+        "|---|---:|",
+        *[_layer_row(name, spent) for name, spent in layers],
+    ]
     out = ROOT / "docs" / "benchmarks" / "hotpath.md"
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")
+
+
+def _layer_row(name, spent):
+    """A table row; leading spaces in the name become an indent."""
+    indent = "&nbsp;&nbsp;" * ((len(name) - len(name.lstrip())) // 2)
+    return f"| {indent}{name.strip()} | {spent:,.0f} |"
 
 
 if __name__ == "__main__":

@@ -119,12 +119,15 @@ class Stack:
         self.scale, self.mongo_uri, self.db_name = scale, mongo_uri, db_name
         self.redis_url, self.scratch = redis_url, scratch
 
-    def serve(self, app="wsgi:app", **overrides):
-        """A gunicorn (2 sync workers, gunicorn.conf.py) running app."""
+    def serve(self, app="wsgi:app", workers=2, **overrides):
+        """A gunicorn (sync workers, gunicorn.conf.py) running app."""
         metrics_dir = self.scratch / f"metrics-{time.monotonic_ns()}"
         metrics_dir.mkdir()
-        env = api_env(self.mongo_uri, self.db_name, self.redis_url, metrics_dir, **overrides)
-        server = GunicornServer(env, workers=2, log_path=self.scratch / "gunicorn.log", app=app)
+        env = api_env(self.mongo_uri, self.db_name, self.redis_url, metrics_dir,
+                      WEB_CONCURRENCY=workers, **overrides)  # fmt: skip
+        server = GunicornServer(
+            env, workers=workers, log_path=self.scratch / "gunicorn.log", app=app
+        )
         return server.start(timeout=90)
 
 

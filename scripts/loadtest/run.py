@@ -3,7 +3,7 @@
 Starts the stack like `make bench` (scale S data under var/bench/S, seeded if missing),
 pre-issues tokens, runs locust headless and prints req/s, percentiles, failures and the
 cache hit ratio (from /metrics). Writes docs/benchmarks/loadtest.md.
-Usage: make loadtest [LOADTEST_USERS=1000] [LOADTEST_SECONDS=180]
+Usage: make loadtest [LOADTEST_USERS=1000] [LOADTEST_SECONDS=180] [LOADTEST_WORKERS=2]
 """
 
 import csv
@@ -23,6 +23,7 @@ from scripts.localservers import MongoServer, RedisServer  # noqa: E402
 
 USERS = int(os.environ.get("LOADTEST_USERS", "1000"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "180"))
+WORKERS = int(os.environ.get("LOADTEST_WORKERS", "2"))
 PASSWORD = "Seeded-School-Passphrase-1"
 OUT = ROOT / "docs" / "benchmarks"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -63,7 +64,7 @@ def main():
         uri = mongo.uri + "educatenext"
         seed("S", BASE_STUDENTS, uri, "educatenext")
         db = MongoClient(uri)["educatenext"]
-        api = Stack("S", uri, "educatenext", redis_server.url, scratch).serve()
+        api = Stack("S", uri, "educatenext", redis_server.url, scratch).serve(workers=WORKERS)
         try:
             (scratch / "accounts.json").write_text(json.dumps(accounts(api.url, db)))
             before = cache_totals(api.url)
@@ -87,7 +88,8 @@ def main():
         "# Load test: 1,000 concurrent users" if USERS == 1000 else f"# Load test: {USERS} users",
         "",
         f"locust, {USERS} users (admins 1 : teachers 3 : students 6), think time 5-15 s, "
-        f"{SECONDS} s, ramp 100 users/s; gunicorn 2 sync workers, production config, scale S.",
+        f"{SECONDS} s, ramp 100 users/s; gunicorn {WORKERS} sync workers, production config, "
+        "scale S.",
         "",
         "| endpoint | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
