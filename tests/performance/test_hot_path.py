@@ -134,3 +134,21 @@ def test_a_role_that_may_not_read_gets_403_not_the_entry(api):
     teacher = api("teacher", "a")
     for _ in range(2):
         assert teacher.get(completion).status_code == 403
+
+
+def test_only_limits_keyed_by_the_caller_are_replayed(app):
+    from flask_limiter import RequestLimit
+    from limits import parse
+
+    from educatenext.caching.fastlane import _plan_for
+    from educatenext.extensions import limiter
+
+    item = parse("5 per minute")
+    with app.test_request_context():
+        by_user = RequestLimit(limiter, item, ["en:rl", "user:abc", "scope"], False, False)
+        plan = _plan_for(by_user, "user:abc")
+        assert plan.args_for("user:xyz") == ["en:rl", "user:xyz", "scope"]
+        by_address = RequestLimit(limiter, item, ["en:rl", "ip:10.0.0.1", "scope"], False, False)
+        assert _plan_for(by_address, "user:abc") is None
+        breached = RequestLimit(limiter, item, ["en:rl", "user:abc", "scope"], True, False)
+        assert _plan_for(breached, "user:abc") is None
