@@ -119,3 +119,16 @@ def test_every_list_query_uses_an_index(app, client, world, auth_headers, record
                 plan = str(winning_plan(mongo.db, collection, filter_, sort))
                 assert "IXSCAN" in plan, (role, path, collection, filter_, plan)
     assert len(calls) > 40
+
+
+def test_login_finds_the_user_by_an_index(app, world, login, recorder):
+    """The email lookup is platform-wide: a scan of every user made login take seconds at scale."""
+    recorder.finds.clear()
+    login("admin@a.test")
+    lookups = [(c, f, s) for c, f, s in recorder.finds if c == "users" and "email" in f]
+    assert lookups
+    with app.app_context():
+        for collection, filter_, sort in lookups:
+            plan = str(winning_plan(mongo.db, collection, filter_, sort))
+            assert "COLLSCAN" not in plan, (filter_, plan)
+            assert "IXSCAN" in plan, (filter_, plan)
