@@ -1,0 +1,95 @@
+"""p50 growth S -> 10xS of the indexed read and report endpoints, one request at a time.
+
+`make bench` measures at 64 connections, where the uncached lines mostly measure queueing
+on the development server. This runs each endpoint uncached (no Redis: caching off), in
+process, sequentially, ROUNDS times per scale on the data `make bench` seeded under
+var/bench/<scale>, and writes docs/benchmarks/growth.md.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from pymongo import MongoClient  # noqa: E402
+
+from scripts.bench.run import report_paths  # noqa: E402
+from scripts.localservers import MongoServer  # noqa: E402
+
+ROUNDS = int(os.environ.get("GROWTH_ROUNDS", "10"))
+PASSWORD = "Seeded-School-Passphrase-1"
+
+
+def measure(scale):
+    """{endpoint: p50 ms} at one scale."""
+    data = ROOT / "var" / "bench" / scale
+    if not (data / "mongo").exists():
+        raise SystemExit(f"no data for {scale}: run `make bench` first (it seeds var/bench/)")
+    mongo = MongoServer(data / "mongo", log_path=data / "growth-mongo.log").start(timeout=300)
+    try:
+        env = {"EDUCATENEXT_ENV": "development", "MONGO_URI": mongo.uri + "educatenext",
+               "MONGO_DB_NAME": "educatenext", "REDIS_URL": "", "LOG_LEVEL": "WARNING",
+               "RATELIMIT_READ": "1000000 per minute"}  # fmt: skip
+        os.environ.update(env)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "migrate", "up"],
+                       env=dict(os.environ), cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        from educatenext import create_app
+
+        client = create_app().test_client()
+        db = MongoClient(mongo.uri).educatenext
+        classroom = db.classrooms.find_one({"name": "Grade 5 A"}) or db.classrooms.find_one()
+        student = db.students.find_one({"classroomId": classroom["_id"]})
+        admin = db.users.find_one({"role": "admin", "institutionId": classroom["institutionId"]})
+        login = client.post(
+            "/api/v1/auth/login", json={"email": admin["email"], "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.get_json()
+        token = login.get_json()["token"]
+        ctx = {"classroom": str(classroom["_id"]), "student": str(student["_id"]), "admin": token}
+        paths = [("student list", f"/api/v1/students?classroomId={ctx['classroom']}&limit=50",
+                  token), *report_paths(ctx)]  # fmt: skip
+        result = {"students": db.students.estimated_document_count(), "p50": {}}
+        for name, path, _ in paths:
+            spent = []
+            for _ in range(ROUNDS):
+                started = time.perf_counter()
+                response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                spent.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            result["p50"][name] = statistics.median(spent)
+            print(f"[{scale}] {name:<22} p50 {result['p50'][name]:8.1f} ms", flush=True)
+        return result
+    finally:
+        mongo.stop()
+
+
+def main():
+    """Both scales, then the report."""
+    small, large = measure("S"), measure("10S")
+    lines = [
+        "# p50 growth from S to 10xS, one request at a time",
+        "",
+        f"`python scripts/bench/report_growth.py`, {time.strftime('%Y-%m-%d')}: uncached (no "
+        f"Redis), in process, sequential, {ROUNDS} requests per endpoint as the school's admin; "
+        f"S = {small['students']:,} students, 10xS = {large['students']:,} students (one school).",
+        "",
+        "| endpoint | p50 at S ms | p50 at 10xS ms | growth | ≤ 1.3x |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, before in small["p50"].items():
+        after = large["p50"][name]
+        growth = after / before
+        lines.append(f"| {name} | {before:.1f} | {after:.1f} | {growth:.2f}x | "
+                     f"{'yes' if growth <= 1.3 else 'no'} |")  # fmt: skip
+    out = ROOT / "docs" / "benchmarks" / "growth.md"
+    out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
