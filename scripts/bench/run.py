@@ -16,6 +16,7 @@ import secrets
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,10 +144,18 @@ def context(base, db):
     admin = db.users.find_one({"role": "admin", "institutionId": classroom["institutionId"]})
 
     def token(email):
-        _, _, body = http(
-            base, "POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD}
-        )
-        return body["token"]
+        # A 503 (the database budget ran out while the server warms up) says when to retry.
+        for attempt in range(5):
+            try:
+                _, _, body = http(
+                    base, "POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD}
+                )
+                return body["token"]
+            except urllib.error.HTTPError as error:
+                if error.code != 503 or attempt == 4:
+                    raise
+                time.sleep(int(error.headers.get("Retry-After", "2")))
+        raise AssertionError("unreachable")
 
     roster = [s["_id"] for s in db.students.find({"classroomId": classroom["_id"]}, {"_id": 1})]
     return {
