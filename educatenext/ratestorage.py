@@ -22,22 +22,17 @@ from limits.storage import RedisClusterStorage, RedisStorage
 # How long a failed storage stays "unhealthy" for Flask-Limiter's recovery check.
 FAILURE_COOLDOWN_SECONDS = 5.0
 
-INCR_WITH_TTL = """
+INCREMENT = """
 local current = redis.call('incrby', KEYS[1], ARGV[2])
 if tonumber(current) == tonumber(ARGV[2]) then
     redis.call('expire', KEYS[1], ARGV[1])
 end
-return {current, redis.call('ttl', KEYS[1])}
 """
-
+INCR_WITH_TTL = INCREMENT + "return {current, redis.call('ttl', KEYS[1])}"
 # The same, plus the values of KEYS[2..] (cache keys on the same server).
-INCR_WITH_TTL_AND_READ = """
-local current = redis.call('incrby', KEYS[1], ARGV[2])
-if tonumber(current) == tonumber(ARGV[2]) then
-    redis.call('expire', KEYS[1], ARGV[1])
-end
-return {current, redis.call('ttl', KEYS[1]), redis.call('mget', unpack(KEYS, 2))}
-"""
+INCR_WITH_TTL_AND_READ = (
+    INCREMENT + "return {current, redis.call('ttl', KEYS[1]), redis.call('mget', unpack(KEYS, 2))}"
+)
 
 
 class RemembersFailures:
