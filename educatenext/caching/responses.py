@@ -198,8 +198,17 @@ def hit_response(policy, identity, prefetched):
         and _tokens(institution, entry.dependencies, prefetched) == entry.tokens
     ):
         record_cache_lookup(policy.area, hit=True)
+        _learn_dependencies(entry.dependencies)
         return _response(entry, "HIT")
     return None
+
+
+def _learn_dependencies(dependencies):
+    """Learn from a hit too: a worker whose entries another worker stored never misses, and
+    without this it would read the generation tokens in a second round trip on every hit."""
+    learned = LEARNED_DEPENDENCIES.get(request.endpoint, ())
+    if not set(dependencies) <= set(learned):
+        LEARNED_DEPENDENCIES[request.endpoint] = tuple(sorted({*learned, *dependencies}))
 
 
 def _tokens(institution, dependencies, prefetched):

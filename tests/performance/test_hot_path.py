@@ -91,6 +91,19 @@ def test_a_cached_read_is_one_round_trip(api, redis_server, mongo_commands):
     assert mongo_commands.count == before
 
 
+def test_a_worker_that_never_missed_still_hits_in_one_round_trip(api, redis_server):
+    """Another worker stored the entry: this one learns what it depends on from its hits."""
+    from educatenext.caching import responses
+
+    admin = api("admin", "a")
+    _warm(admin)  # the misses that stored the entry (in "another worker")
+    responses.LEARNED_DEPENDENCIES.clear()  # this process has never seen them
+    assert admin.get("/students").headers["X-Cache"] == "HIT"
+    seen, response = commands_during(redis_server, lambda: admin.get("/students"))
+    assert response.headers["X-Cache"] == "HIT"
+    assert seen == ["EVALSHA"]  # no MGET of the generation tokens afterwards
+
+
 def test_a_miss_after_the_fast_lane_reads_nothing_twice(api, redis_server):
     admin = api("admin", "a")
     admin.get("/students")
