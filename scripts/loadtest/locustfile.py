@@ -4,15 +4,35 @@ Tokens come pre-issued in LOADTEST_ACCOUNTS (a JSON file written by run.py), so 
 measures the API's read/write paths rather than 1,000 simultaneous Argon2 logins.
 """
 
+import csv
 import json
 import os
 import random
+import time
 from datetime import UTC, datetime
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 ACCOUNTS = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())  # noqa: SIM115
 TODAY = datetime.now(UTC).date().isoformat()
+# Every request's start, name, time and outcome, so run.py can report a window of the run
+# (locust's own statistics are cumulative from the start).
+REQUESTS = []
+
+
+@events.request.add_listener
+def remember_request(request_type, name, response_time, exception, **_):
+    """Keep one row per request (its start time is now minus its duration)."""
+    ended = time.time()
+    REQUESTS.append((ended - response_time / 1000, f"{request_type} {name}", response_time,
+                     0 if exception is None else 1))  # fmt: skip
+
+
+@events.quitting.add_listener
+def write_requests(**_):
+    """All rows to LOADTEST_REQUEST_LOG (CSV: started, name, ms, failed)."""
+    with open(os.environ["LOADTEST_REQUEST_LOG"], "w", newline="") as out:
+        csv.writer(out).writerows(REQUESTS)
 
 
 def bearer(token):

@@ -47,3 +47,31 @@ def test_gunicorn_logs_use_the_app_json_format(monkeypatch, tmp_path):
         conf.logconfig_dict["loggers"]["gunicorn.access"]["handlers"] == []
     )  # the app logs requests
     assert conf.timeout < 60  # below nginx's default proxy_read_timeout
+
+
+def test_gunicorn_builds_no_access_line_while_its_access_logger_is_off(monkeypatch, tmp_path):
+    import importlib.util
+    import logging
+    from pathlib import Path
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    cfg = Config()
+    # Like the deployed config: a logging config that silences gunicorn.access.
+    silenced = {"version": 1, "disable_existing_loggers": False,
+                "loggers": {"gunicorn.access": {"handlers": [], "level": "CRITICAL"}}}  # fmt: skip
+    cfg.set("logconfig_dict", silenced)
+    assert Logger(cfg).access_log_enabled  # gunicorn alone would format every request's line
+    ours = conf.SilencedAccessLogger(cfg)
+    assert not ours.access_log_enabled
+    logging.getLogger("gunicorn.access").setLevel(logging.INFO)
+    try:
+        assert ours.access_log_enabled  # an operator who turns the access log on gets it
+    finally:
+        logging.getLogger("gunicorn.access").setLevel(logging.CRITICAL)
