@@ -56,31 +56,36 @@ def incoming_request_id():
     return uuid.uuid4().hex
 
 
-def init_app(app):
-    """Attach request-id handling and the per-request access log line."""
-
-    @app.before_request
-    def start_request():
+def start_request():
+    """Take the request id and the start time (once: the cache fast lane may have already)."""
+    if "request_id" not in g:
         g.request_id = incoming_request_id()
         g.request_started = time.perf_counter()
 
-    @app.after_request
-    def finish_request(response):
-        request_id = g.get("request_id") or incoming_request_id()
-        response.headers["X-Request-ID"] = request_id
-        if not access_log.isEnabledFor(logging.INFO):
-            return response  # LOG_LEVEL above INFO: no access line to build
-        started = g.get("request_started")
-        fields = {
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-            "requestId": request_id,
-        }
-        identity = g.get("identity")
-        if identity is not None:
-            fields["userId"] = str(identity.user_id)
-            fields["institutionId"] = str(identity.institution_id or "")
-        access_log.info("request", extra={"fields": fields})
-        return response
+
+def finish_request(response):
+    """Echo the request id and write the access line."""
+    request_id = g.get("request_id") or incoming_request_id()
+    response.headers["X-Request-ID"] = request_id
+    if not access_log.isEnabledFor(logging.INFO):
+        return response  # LOG_LEVEL above INFO: no access line to build
+    started = g.get("request_started")
+    fields = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        "requestId": request_id,
+    }
+    identity = g.get("identity")
+    if identity is not None:
+        fields["userId"] = str(identity.user_id)
+        fields["institutionId"] = str(identity.institution_id or "")
+    access_log.info("request", extra={"fields": fields})
+    return response
+
+
+def init_app(app):
+    """Attach request-id handling and the per-request access log line."""
+    app.before_request(start_request)
+    app.after_request(finish_request)

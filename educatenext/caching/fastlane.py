@@ -1,8 +1,9 @@
-"""Cache hits in one Redis round trip, before Flask-Limiter and the view stack run.
+"""Cache hits in one Redis round trip, before Flask's hooks, Flask-Limiter and the views run.
 
 The normal path of a hit costs Flask-Limiter's evaluation (two passes), authentication, the
-view's decorators and two Redis round trips. This before_request hook, registered just before
-Flask-Limiter's, does the same checks with a single round trip (ratestorage.count_and_read):
+view's decorators and two Redis round trips. The app's dispatch (educatenext.API) offers every
+request here first; the same checks are done with a single round trip
+(ratestorage.count_and_read):
 
 1. the caller's counter of the endpoint's rate limit is incremented with the same storage, key
    and window Flask-Limiter uses; the limit is learned from Flask-Limiter's own evaluation of
@@ -11,25 +12,35 @@ Flask-Limiter's, does the same checks with a single round trip (ratestorage.coun
    read in the same trip; the token, the session, the role and the entry are checked exactly
    as on the normal path (the same functions).
 
+A hit then gets the after_request work of any response (the same hooks, in Flask's order:
+request id, access line, metrics, security headers), except Flask-Limiter's header hook: its
+X-RateLimit-* headers are built here from its own RequestLimit, without looking the limit up
+again. The before_request hooks a hit skips are those it does not need (body checks on a GET
+without a body, preflights, and the limit and permission checks the fast lane does itself).
+
 Whenever anything is missing or off (no plan yet, limit reached, auth context not cached,
 role not allowed, entry missing or stale, Redis failing) the fast lane steps aside and the
 request continues down the normal path, which reuses what was fetched: the counter is not
 incremented twice (the storage remembers this request's count) and no key is read twice.
 """
 
+import time
 from dataclasses import dataclass
 
 import jwt
 import redis
 from flask import current_app, g, request
-from flask_limiter import RequestLimit
+from flask_limiter import HeaderNames, RequestLimit
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.http import http_date
 
+from educatenext import requestlog
 from educatenext.auth import identity as auth
 from educatenext.auth.permissions import declared_permission
 from educatenext.auth.tokens import decode_access_token
 from educatenext.caching import responses
 from educatenext.extensions import cache, limiter
+from educatenext.metrics import routes as metrics_routes
 from educatenext.ratelimits import caller_key
 from educatenext.ratestorage import OneTripRedisStorage
 from educatenext.values import parse_object_id
@@ -50,10 +61,51 @@ class LimitPlan:
 
 
 def init_app(app):
-    """Register the fast lane; call just before limiter.init_app so that it runs first."""
+    """Keep the learned limit plans; dispatch (educatenext.API) calls dispatch_hit."""
     app.extensions["cache_fast_lane_plans"] = {}
-    app.before_request(serve_hit)
     app.after_request(learn_limit_plan)
+
+
+def dispatch_hit(app):
+    """A finished response for a current cached GET, or None to dispatch normally."""
+    if request.method != "GET" or request.content_length or "Transfer-Encoding" in request.headers:
+        return None  # a body on a GET is for the request guards to judge
+    # What the first before_request hooks would do; they do nothing when they run after this.
+    metrics_routes.start_timer()
+    requestlog.start_request()
+    hit = serve_hit()
+    if hit is None:
+        return None
+    response, request_limit = hit
+    # Flask-Limiter's header hook would look up the limit and its window again.
+    response.headers.extend(rate_limit_headers(request_limit))
+    for hook in reversed(app.after_request_funcs.get(None, ())):
+        if not _is_limiter_header_hook(hook):
+            response = hook(response)
+    return response
+
+
+def rate_limit_headers(request_limit):
+    """Flask-Limiter's X-RateLimit-* headers (same names and values) for a counted limit."""
+    names = limiter._header_mapping
+    if not (limiter._headers_enabled and names):
+        return ()
+    reset_at = request_limit.reset_at  # from the count just made: no Redis trip
+    seconds = int(reset_at - time.time())
+    return (
+        (names[HeaderNames.LIMIT], str(request_limit.limit.amount)),
+        (names[HeaderNames.REMAINING], str(request_limit.remaining)),
+        (names[HeaderNames.RESET], str(reset_at)),
+        (names[HeaderNames.RETRY_AFTER],
+         http_date(reset_at) if limiter._retry_after == "http-date" else str(seconds)),
+    )  # fmt: skip
+
+
+def _is_limiter_header_hook(hook):
+    """Flask-Limiter's after_request hook (a partial of its private method)."""
+    return getattr(hook, "args", ())[:1] == (limiter,) and "inject_headers" in getattr(
+        getattr(hook, "func", None), "__name__", ""
+    )
 
 
 def plans():
@@ -72,7 +124,7 @@ def usable():
 
 
 def serve_hit():
-    """A current cached response for this GET, or None to continue down the normal path."""
+    """(response, the limit counted) for a current cached GET, or None to go the normal way."""
     if request.method != "GET":
         return None
     plan = plans().get(request.endpoint)
@@ -114,12 +166,7 @@ def serve_hit():
     if response is None:
         return None
     g.identity = identity
-    # Flask-Limiter's after_request adds the X-RateLimit headers from this (no Redis trip:
-    # the storage remembers the count and window end).
-    request_limit = RequestLimit(limiter, plan.item, args, False, plan.shared)
-    limiter.context.view_rate_limit = request_limit
-    limiter.context.view_rate_limits = [request_limit]
-    return response
+    return response, RequestLimit(limiter, plan.item, args, False, plan.shared)
 
 
 def _claims():

@@ -114,8 +114,9 @@ def observe_request(response):
 
 
 def start_timer():
-    """Mark the request's start."""
-    g.metrics_started = time.perf_counter()
+    """Mark the request's start (once: the cache fast lane may have marked it already)."""
+    if "metrics_started" not in g:
+        g.metrics_started = time.perf_counter()
 
 
 def init_app(app):

@@ -123,6 +123,30 @@ def _warm(caller, path="/students"):
     assert caller.get(path).headers["X-Cache"] == "HIT"
 
 
+def test_a_hit_from_the_fast_lane_looks_like_one_from_the_normal_path(api, monkeypatch):
+    """Same headers (security, CORS, rate limit, cache state), same body; only ids differ."""
+    from educatenext.caching import fastlane
+
+    admin = api("admin", "a")
+    _warm(admin)
+    origin = {"Origin": "http://localhost:3000"}  # allowed: the CORS headers must match too
+    fast = admin.get("/students", headers=origin)
+    monkeypatch.setattr(fastlane, "dispatch_hit", lambda app: None)
+    normal = admin.get("/students", headers=origin)
+    assert fast.headers["X-Cache"] == normal.headers["X-Cache"] == "HIT"
+    assert fast.get_data() == normal.get_data()
+    varying = {"X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+               "X-RateLimit-Retry-After"}  # fmt: skip
+    assert sorted(fast.headers.keys()) == sorted(normal.headers.keys())
+    assert [(k, v) for k, v in fast.headers if k not in varying] == [
+        (k, v) for k, v in normal.headers if k not in varying
+    ]
+    assert (
+        int(fast.headers["X-RateLimit-Remaining"])
+        == int(normal.headers["X-RateLimit-Remaining"]) + 1
+    )
+
+
 def test_a_revoked_session_is_refused_even_with_a_cached_entry(api):
     admin = api("admin", "a")
     _warm(admin)
@@ -165,3 +189,20 @@ def test_only_limits_keyed_by_the_caller_are_replayed(app):
         assert _plan_for(by_address, "user:abc") is None
         breached = RequestLimit(limiter, item, ["en:rl", "user:abc", "scope"], True, False)
         assert _plan_for(breached, "user:abc") is None
+
+
+def test_the_fast_lane_names_retry_after_as_flask_limiter_is_configured(app, monkeypatch):
+    from flask_limiter import RequestLimit
+    from limits import parse
+    from werkzeug.http import parse_date
+
+    from educatenext.caching.fastlane import rate_limit_headers
+    from educatenext.extensions import limiter
+
+    with app.test_request_context():
+        limit = RequestLimit(limiter, parse("5 per minute"), ["en:rl", "user:abc"], False, False)
+        headers = dict(rate_limit_headers(limit))
+        assert headers["X-RateLimit-Limit"] == "5"
+        assert 0 <= int(headers["X-RateLimit-Retry-After"]) <= 61  # seconds by default
+        monkeypatch.setattr(limiter, "_retry_after", "http-date")
+        assert parse_date(dict(rate_limit_headers(limit))["X-RateLimit-Retry-After"]) is not None
