@@ -30,17 +30,22 @@ def test_one_trusted_proxy_means_the_last_hop_it_added(make_app):
     assert fail_login(client, "9.9.9.9, 10.0.0.2").status_code == 401
 
 
-def test_gunicorn_logs_use_the_app_json_format(monkeypatch, tmp_path):
+def _gunicorn_conf(monkeypatch, tmp_path):
+    """gunicorn.conf.py loaded as a module."""
     import importlib.util
     from pathlib import Path
 
     # The config sets PROMETHEUS_MULTIPROC_DIR when missing; keep that out of this process.
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-
     path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
+    return conf
+
+
+def test_gunicorn_logs_use_the_app_json_format(monkeypatch, tmp_path):
+    conf = _gunicorn_conf(monkeypatch, tmp_path)
     assert conf.logconfig_dict["formatters"]["json"]["()"] == "educatenext.requestlog.JSONFormatter"
     assert conf.logconfig_dict["root"]["handlers"] == []  # the app adds its handler: no duplicates
     assert (
@@ -50,18 +55,12 @@ def test_gunicorn_logs_use_the_app_json_format(monkeypatch, tmp_path):
 
 
 def test_gunicorn_builds_no_access_line_while_its_access_logger_is_off(monkeypatch, tmp_path):
-    import importlib.util
     import logging
-    from pathlib import Path
 
     from gunicorn.config import Config
     from gunicorn.glogging import Logger
 
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
-    conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)
+    conf = _gunicorn_conf(monkeypatch, tmp_path)
     cfg = Config()
     # Like the deployed config: a logging config that silences gunicorn.access.
     silenced = {"version": 1, "disable_existing_loggers": False,
