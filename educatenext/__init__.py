@@ -59,12 +59,20 @@ class NoCookieSessions(SessionInterface):
 
 
 class API(Flask):
-    """Flask whose dispatch offers each request to the cache fast lane first."""
+    """Flask whose WSGI entry offers each request to the cache fast lane first."""
 
-    def full_dispatch_request(self):
-        """A current cached hit answered in one Redis trip, else Flask's usual dispatch."""
-        hit = fastlane.dispatch_hit(self)
-        return hit if hit is not None else super().full_dispatch_request()
+    def wsgi_app(self, environ, start_response):
+        """A current cached hit answered in one Redis trip, else Flask's usual handling.
+
+        Both run in one app context, so the normal path finds in g what the lane fetched.
+        """
+        with self.app_context():
+            hit = fastlane.serve(self, environ)
+            if hit is None:
+                return super().wsgi_app(environ, start_response)
+        status, headers, body = hit
+        start_response(status, headers)
+        return [body]
 
 
 def create_app(config=None):
@@ -90,7 +98,7 @@ def create_app(config=None):
     # Flask-Limiter merges each app's storage options into the shared instance: with several
     # apps in one process (tests, CLI) one topology's options would leak into the next.
     limiter._storage_options.clear()
-    # A cache hit is served in one Redis trip before any hook runs (API, caching.fastlane).
+    # A cache hit is served in one Redis trip before Flask's request handling (API, fastlane).
     fastlane.init_app(app)
     limiter.init_app(app)
     permissions.init_app(app)

@@ -16,9 +16,9 @@ EXPOSED_HEADERS = (
 )
 
 
-def allowed_origin():
+def allowed_origin(req=request):
     """The request's Origin when it is on the allow-list, else None."""
-    origin = request.headers.get("Origin")
+    origin = req.headers.get("Origin")
     return origin if origin and origin in current_app.config["CORS_ORIGINS"] else None
 
 
@@ -39,23 +39,41 @@ def answer_preflight():
 def add_headers(response):
     """Security headers, CORS headers for allowed origins, no-store when authenticated."""
     headers = response.headers
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    docs_page = request.path.startswith("/api/docs")
-    headers["Content-Security-Policy"] = DOCS_CSP if docs_page else API_CSP
-    if request.is_secure:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    authenticated = g.get("identity") is not None or "Authorization" in request.headers
-    if authenticated or "x-auth-token" in request.headers:
-        headers["Cache-Control"] = "no-store"
-    headers.add("Vary", "Origin")
-    origin = allowed_origin()
-    if origin and request.path.startswith("/api/"):
-        headers["Access-Control-Allow-Origin"] = origin
-        headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    for name, value in response_headers():
+        if name in ADDED_NOT_SET:
+            headers.add(name, value)
+        else:
+            headers[name] = value
     return response
+
+
+# A view may already vary on other request headers: ours is added to its list.
+ADDED_NOT_SET = frozenset({"Vary"})
+
+
+def response_headers(req=request):
+    """(name, value) pairs every response to req carries, in order."""
+    docs_page = req.path.startswith("/api/docs")
+    pairs = [*STATIC_HEADERS, ("Content-Security-Policy", DOCS_CSP if docs_page else API_CSP)]
+    if req.is_secure:
+        pairs.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    authenticated = g.get("identity") is not None or "Authorization" in req.headers
+    if authenticated or "x-auth-token" in req.headers:
+        pairs.append(("Cache-Control", "no-store"))
+    pairs.append(("Vary", "Origin"))
+    origin = allowed_origin(req)
+    if origin and req.path.startswith("/api/"):
+        pairs.append(("Access-Control-Allow-Origin", origin))
+        pairs.append(("Access-Control-Expose-Headers", EXPOSED_HEADERS))
+    return pairs
+
+
+STATIC_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
 
 
 def init_app(app):

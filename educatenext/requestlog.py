@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, request
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -26,8 +26,9 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context():
-            line["requestId"] = g.get("request_id")
+        # An app context, not only a request's: the cache fast lane logs before Flask pushes one.
+        if has_app_context() and "request_id" in g:
+            line["requestId"] = g.request_id
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -48,32 +49,37 @@ def configure_logging(level):
     root.setLevel(level)
 
 
-def incoming_request_id():
+def incoming_request_id(req=request):
     """Accept the client's X-Request-ID when well formed, else generate one."""
-    candidate = request.headers.get("X-Request-ID", "")
+    candidate = req.headers.get("X-Request-ID", "")
     if REQUEST_ID_PATTERN.match(candidate):
         return candidate
     return uuid.uuid4().hex
 
 
-def start_request():
+def start_request(req=request):
     """Take the request id and the start time (once: the cache fast lane may have already)."""
     if "request_id" not in g:
-        g.request_id = incoming_request_id()
+        g.request_id = incoming_request_id(req)
         g.request_started = time.perf_counter()
 
 
 def finish_request(response):
     """Echo the request id and write the access line."""
-    request_id = g.get("request_id") or incoming_request_id()
-    response.headers["X-Request-ID"] = request_id
+    response.headers["X-Request-ID"] = finished_request_id(response.status_code)
+    return response
+
+
+def finished_request_id(status, req=request):
+    """The request id to echo, after writing the request's access line."""
+    request_id = g.get("request_id") or incoming_request_id(req)
     if not access_log.isEnabledFor(logging.INFO):
-        return response  # LOG_LEVEL above INFO: no access line to build
+        return request_id  # LOG_LEVEL above INFO: no access line to build
     started = g.get("request_started")
     fields = {
-        "method": request.method,
-        "path": request.path,
-        "status": response.status_code,
+        "method": req.method,
+        "path": req.path,
+        "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         "requestId": request_id,
     }
@@ -82,7 +88,7 @@ def finish_request(response):
         fields["userId"] = str(identity.user_id)
         fields["institutionId"] = str(identity.institution_id or "")
     access_log.info("request", extra={"fields": fields})
-    return response
+    return request_id
 
 
 def init_app(app):

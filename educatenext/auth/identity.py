@@ -51,13 +51,13 @@ def current_identity():
     return g.identity
 
 
-def bearer_token():
+def bearer_token(req=request):
     """The access token from Authorization: Bearer or x-auth-token (web app)."""
-    header = request.headers.get("Authorization", "")
+    header = req.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.headers.get("x-auth-token", "").strip() or None
+    return req.headers.get("x-auth-token", "").strip() or None
 
 
 def unauthorized(message="Authentication required."):

@@ -1,9 +1,10 @@
-"""Cache hits in one Redis round trip, before Flask's hooks, Flask-Limiter and the views run.
+"""Cache hits in one Redis round trip, before Flask builds a request context.
 
-The normal path of a hit costs Flask-Limiter's evaluation (two passes), authentication, the
-view's decorators and two Redis round trips. The app's dispatch (educatenext.API) offers every
-request here first; the same checks are done with a single round trip
-(ratestorage.count_and_read):
+The normal path of a hit costs a request context, Flask-Limiter's evaluation (two passes),
+authentication, the view's decorators, a Response object, the after_request hooks and two
+Redis round trips. The app's WSGI entry (educatenext.API) offers every request here first,
+in an app context the normal path then shares; the same checks are done on the request
+(not pushed) with a single round trip (ratestorage.count_and_read):
 
 1. the caller's counter of the endpoint's rate limit is incremented with the same storage, key
    and window Flask-Limiter uses; the limit is learned from Flask-Limiter's own evaluation of
@@ -12,18 +13,21 @@ request here first; the same checks are done with a single round trip
    read in the same trip; the token, the session, the role and the entry are checked exactly
    as on the normal path (the same functions).
 
-A hit then gets the after_request work of any response (the same hooks, in Flask's order:
-request id, access line, metrics, security headers), except Flask-Limiter's header hook: its
-X-RateLimit-* headers are built here from its own RequestLimit, without looking the limit up
-again. The before_request hooks a hit skips are those it does not need (body checks on a GET
-without a body, preflights, and the limit and permission checks the fast lane does itself).
+A hit then gets what the after_request hooks give any response, from the same functions and
+in Flask's order: Flask-Limiter's X-RateLimit-* headers (built from the count just made),
+the security and CORS headers, the metrics, the request id and the access line. The
+before_request hooks it skips are those it does not need (body checks on a GET without a
+body, preflights, and the limit and permission checks it does itself). The lane knows each
+hook it replays or skips: with any other hook registered it stays off, rather than skip it.
 
 Whenever anything is missing or off (no plan yet, limit reached, auth context not cached,
 role not allowed, entry missing or stale, Redis failing) the fast lane steps aside and the
-request continues down the normal path, which reuses what was fetched: the counter is not
-incremented twice (the storage remembers this request's count) and no key is read twice.
+request continues down the normal path, which reuses what was fetched (kept in g): the counter
+is not incremented twice (the storage remembers this request's count) and no key is read twice.
 """
 
+import functools
+import logging
 import time
 from dataclasses import dataclass
 
@@ -32,18 +36,21 @@ import redis
 from flask import current_app, g, request
 from flask_limiter import HeaderNames, RequestLimit
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.http import http_date
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES, http_date
 
-from educatenext import requestlog
+from educatenext import guards, httpheaders, requestlog
 from educatenext.auth import identity as auth
-from educatenext.auth.permissions import declared_permission
+from educatenext.auth import permissions
 from educatenext.auth.tokens import decode_access_token
-from educatenext.caching import responses
+from educatenext.caching import generations, responses
 from educatenext.extensions import cache, limiter
 from educatenext.metrics import routes as metrics_routes
 from educatenext.ratelimits import caller_key
 from educatenext.ratestorage import OneTripRedisStorage
 from educatenext.values import parse_object_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,28 +68,48 @@ class LimitPlan:
 
 
 def init_app(app):
-    """Keep the learned limit plans; dispatch (educatenext.API) calls dispatch_hit."""
+    """Keep the learned limit plans; the WSGI entry (educatenext.API) calls serve."""
     app.extensions["cache_fast_lane_plans"] = {}
+    app.extensions["cache_fast_lane_hooks"] = {}
     app.after_request(learn_limit_plan)
 
 
-def dispatch_hit(app):
-    """A finished response for a current cached GET, or None to dispatch normally."""
-    if request.method != "GET" or request.content_length or "Transfer-Encoding" in request.headers:
+def serve(app, environ):
+    """(status, headers, body) for a current cached GET, or None to dispatch normally.
+
+    Call in an app context that the normal path then shares.
+    """
+    if environ.get("REQUEST_METHOD") != "GET" or not hooks_known(app):
+        return None
+    try:
+        return _serve(app, app.request_class(environ))
+    except Exception:  # a bug here must not cost the request: the normal path answers it
+        log.exception("cache fast lane failed; the request takes the normal path")
+        return None
+
+
+def _serve(app, req):
+    if req.content_length or "Transfer-Encoding" in req.headers:
         return None  # a body on a GET is for the request guards to judge
+    try:
+        req.url_rule, req.view_args = app.create_url_adapter(req).match(return_rule=True)
+    except HTTPException:  # not found, wrong method, a redirect: the normal path answers
+        return None
     # What the first before_request hooks would do; they do nothing when they run after this.
     metrics_routes.start_timer()
-    requestlog.start_request()
-    hit = serve_hit()
+    requestlog.start_request(req)
+    hit = serve_hit(req)
     if hit is None:
         return None
-    response, request_limit = hit
-    # Flask-Limiter's header hook would look up the limit and its window again.
-    response.headers.extend(rate_limit_headers(request_limit))
-    for hook in reversed(app.after_request_funcs.get(None, ())):
-        if not _is_limiter_header_hook(hook):
-            response = hook(response)
-    return response
+    entry, request_limit = hit
+    # Where a Response built from the entry has them: Content-Length as the body is set.
+    headers = [*entry.headers, ("Content-Length", str(len(entry.body))), ("X-Cache", "HIT")]
+    # Then the after_request hooks' work, in Flask's order (the reverse of registration).
+    headers += rate_limit_headers(request_limit)
+    headers += httpheaders.response_headers(req)
+    metrics_routes.observe(entry.status, req)
+    headers.append(("X-Request-ID", requestlog.finished_request_id(entry.status, req)))
+    return f"{entry.status} {HTTP_STATUS_CODES[entry.status].upper()}", headers, entry.body
 
 
 def rate_limit_headers(request_limit):
@@ -101,11 +128,55 @@ def rate_limit_headers(request_limit):
     )  # fmt: skip
 
 
-def _is_limiter_header_hook(hook):
-    """Flask-Limiter's after_request hook (a partial of its private method)."""
-    return getattr(hook, "args", ())[:1] == (limiter,) and "inject_headers" in getattr(
-        getattr(hook, "func", None), "__name__", ""
+def _is_limiters(hook):
+    """A hook Flask-Limiter registered (a bound method, or a partial of one of its methods)."""
+    return getattr(hook, "__self__", None) is limiter or (
+        isinstance(hook, functools.partial) and hook.args[:1] == (limiter,)
     )
+
+
+# The hooks a hit replays (after_request) or does not need (before_request, teardown), with
+# Flask-Limiter's own (one of each). Module-level functions, so recognised by identity.
+REPLAYED_AFTER = (requestlog.finish_request, metrics_routes.observe_request,
+                  generations.publish, httpheaders.add_headers)  # fmt: skip
+SKIPPED_BEFORE = (metrics_routes.start_timer, requestlog.start_request,
+                  httpheaders.answer_preflight, guards.check_request_body,
+                  permissions.enforce_permissions)  # fmt: skip
+
+
+HOOK_TABLES = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs",
+               "url_value_preprocessors")  # fmt: skip
+
+
+def hooks_known(app):
+    """Whether every registered hook is one the fast lane replays or may skip."""
+    registered = tuple(
+        (table, name, tuple(hooks))
+        for table in HOOK_TABLES
+        for name, hooks in getattr(app, table).items()
+        if hooks  # Flask's defaultdicts gain an empty list per blueprint it looked up
+    )
+    verdicts = app.extensions["cache_fast_lane_hooks"]
+    if registered not in verdicts:
+        verdicts.clear()  # hooks are registered at start-up: keep only the latest verdict
+        verdicts[registered] = _only_known(registered)
+        if not verdicts[registered]:
+            log.warning("cache fast lane off: a hook it does not know is registered")
+    return verdicts[registered]
+
+
+def _only_known(registered):
+    known = {
+        "before_request_funcs": {*SKIPPED_BEFORE},
+        "after_request_funcs": {*REPLAYED_AFTER, learn_limit_plan},
+    }
+    for table, name, hooks in registered:
+        if name is not None:
+            return False  # a blueprint's own hooks
+        if not all(hook in known.get(table, ()) or _is_limiters(hook) for hook in hooks):
+            return False
+    after = next((hooks for table, _, hooks in registered if table == "after_request_funcs"), ())
+    return set(REPLAYED_AFTER) <= set(after)
 
 
 def plans():
@@ -123,22 +194,20 @@ def usable():
     )
 
 
-def serve_hit():
-    """(response, the limit counted) for a current cached GET, or None to go the normal way."""
-    if request.method != "GET":
-        return None
-    plan = plans().get(request.endpoint)
-    policy = responses.policy_for_request()
+def serve_hit(req):
+    """(the entry, the limit counted) for a current cached GET, or None to go the normal way."""
+    plan = plans().get(req.endpoint)
+    policy = responses.policy_for_request(req)
     if plan is None or policy is None or not responses.enabled() or not usable():
         return None
-    claims = _claims()
+    claims = _claims(req)
     if claims is None or not claims.get("inst"):
         return None
     user_id, session_id = parse_object_id(claims["sub"]), parse_object_id(claims.get("sid"))
     if user_id is None or session_id is None:
         return None
     auth_keys = [auth.user_cache_key(user_id), auth.session_cache_key(session_id)]
-    keys = [*auth_keys, *responses.prefetch_keys(claims, policy)]
+    keys = [*auth_keys, *responses.prefetch_keys(claims, policy, req)]
     args = plan.args_for(caller_key())
     backend = cache.cache
     prefix = backend._get_prefix()
@@ -156,22 +225,22 @@ def serve_hit():
     if context is None:
         return None
     identity = auth.identity_from_context(context, session_id)
-    declared = declared_permission(request.endpoint, "GET")
+    declared = permissions.declared_permission(req.endpoint, "GET")
     if declared is None or declared.public or identity.role not in declared.roles:
         return None
     try:
-        response = responses.hit_response(policy, identity, values)
+        entry = responses.current_entry(policy, identity, values, req)
     except redis.RedisError:
         return None
-    if response is None:
+    if entry is None:
         return None
     g.identity = identity
-    return response, RequestLimit(limiter, plan.item, args, False, plan.shared)
+    return entry, RequestLimit(limiter, plan.item, args, False, plan.shared)
 
 
-def _claims():
+def _claims(req):
     """The verified token claims, or None (the normal path then answers 401)."""
-    token = auth.bearer_token()
+    token = auth.bearer_token(req)
     if token is None:
         return None
     try:

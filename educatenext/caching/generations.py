@@ -22,11 +22,13 @@ RETRY_INTERVAL_SECONDS = 0.5
 
 def init_app(app):
     """Publish a request's writes before its response leaves (read-your-writes)."""
+    app.after_request(publish)
 
-    @app.after_request
-    def publish(response):
-        publish_writes()
-        return response
+
+def publish(response):
+    """After a request: publish its writes."""
+    publish_writes()
+    return response
 
 
 def generation_keys(institution_id, collections):

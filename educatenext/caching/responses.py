@@ -60,18 +60,18 @@ def scope_of(institution_id, role, user_id):
     return f"{institution_id}:{who}"
 
 
-def entry_key(area, scope):
+def entry_key(area, scope, req=request):
     """The key for this request's response in a cache area (computed once per request)."""
     memo = g.setdefault("cache_entry_keys", {})
     if (area, scope) not in memo:
-        memo[area, scope] = _entry_key(area, scope)
+        memo[area, scope] = _entry_key(area, scope, req)
     return memo[area, scope]
 
 
-def _entry_key(area, scope):
-    params = sorted((name, value) for name, values in request.args.lists() for value in values)
+def _entry_key(area, scope, req):
+    params = sorted((name, value) for name, values in req.args.lists() for value in values)
     # The date: some reports default to "today", and Link headers name the host.
-    target = f"{today()}|{request.host}|{request.path}|{urlencode(params)}"
+    target = f"{today()}|{req.host}|{req.path}|{urlencode(params)}"
     digest = hashlib.blake2b(target.encode(), digest_size=16).hexdigest()
     return f"resp:{area}:{scope}:{digest}"
 
@@ -87,14 +87,14 @@ def fingerprint(identity):
     return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
 
 
-def prefetch_keys(claims, policy=None):
+def prefetch_keys(claims, policy=None, req=request):
     """Keys to read with the auth context in one round trip, guessed from the token's claims."""
-    policy = policy or policy_for_request()
+    policy = policy or policy_for_request(req)
     if policy is None or not claims.get("inst") or not enabled():
         return []
     role = canonical_role(claims.get("role"))
-    key = entry_key(policy.area, scope_of(claims["inst"], role, claims["sub"]))
-    learned = LEARNED_DEPENDENCIES.get(request.endpoint, ())
+    key = entry_key(policy.area, scope_of(claims["inst"], role, claims["sub"]), req)
+    learned = LEARNED_DEPENDENCIES.get(req.endpoint, ())
     return [key, *generations.generation_keys(claims["inst"], learned)]
 
 
@@ -148,11 +148,11 @@ def cached(area):
     return decorator
 
 
-def policy_for_request():
+def policy_for_request(req=request):
     """The cache policy of this request's GET view, or None."""
-    if request.method != "GET":
+    if req.method != "GET":
         return None
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(req.endpoint)
     handler = getattr(getattr(view, "view_class", None), "get", view)
     return getattr(handler, "_cache_policy", None)
 
@@ -189,8 +189,17 @@ def _serve(policy, view, args, kwargs):
 
 def hit_response(policy, identity, prefetched):
     """The stored response if it is current for this caller, else None (may raise RedisError)."""
+    entry = current_entry(policy, identity, prefetched)
+    return None if entry is None else _response(entry, "HIT")
+
+
+def current_entry(policy, identity, prefetched, req=request):
+    """The stored Entry if it is current for this caller (a hit), else None.
+
+    May raise RedisError.
+    """
     institution = str(identity.institution_id)
-    key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id))
+    key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id), req)
     entry = prefetched[key] if key in prefetched else cache.get(key)
     if (
         isinstance(entry, Entry)
@@ -198,17 +207,17 @@ def hit_response(policy, identity, prefetched):
         and _tokens(institution, entry.dependencies, prefetched) == entry.tokens
     ):
         record_cache_lookup(policy.area, hit=True)
-        _learn_dependencies(entry.dependencies)
-        return _response(entry, "HIT")
+        _learn_dependencies(entry.dependencies, req.endpoint)
+        return entry
     return None
 
 
-def _learn_dependencies(dependencies):
+def _learn_dependencies(dependencies, endpoint):
     """Learn from a hit too: a worker whose entries another worker stored never misses, and
     without this it would read the generation tokens in a second round trip on every hit."""
-    learned = LEARNED_DEPENDENCIES.get(request.endpoint, ())
+    learned = LEARNED_DEPENDENCIES.get(endpoint, ())
     if not set(dependencies) <= set(learned):
-        LEARNED_DEPENDENCIES[request.endpoint] = tuple(sorted({*learned, *dependencies}))
+        LEARNED_DEPENDENCIES[endpoint] = tuple(sorted({*learned, *dependencies}))
 
 
 def _tokens(institution, dependencies, prefetched):

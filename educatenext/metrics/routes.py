@@ -103,14 +103,19 @@ class Metrics(MethodView):
 
 def observe_request(response):
     """Count and time every routed request (the route template keeps label cardinality low)."""
+    observe(response.status_code)
+    return response
+
+
+def observe(status, req=request):
+    """Count and time a request that ended with status."""
     started = g.get("metrics_started")
     if started is None:
-        return response
-    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    labels = (route, request.method, str(response.status_code))
+        return
+    route = req.url_rule.rule if req.url_rule is not None else "unmatched"
+    labels = (route, req.method, str(status))
     HTTP_REQUESTS.labels(*labels).inc()
     HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
-    return response
 
 
 def start_timer():

@@ -7,7 +7,6 @@ cached hit through the fast lane with its parts, and the same hit down the norma
 Each figure is the best of three runs of REQUESTS requests.
 """
 
-import functools
 import io
 import os
 import sys
@@ -68,25 +67,13 @@ class Timers:
         return timed
 
 
-def _hook_name(function):
-    inner = getattr(function, "func", function)  # functools.partial (Flask-Limiter's hook)
-    return getattr(inner, "__qualname__", repr(inner)).replace("init_app.<locals>.", "")
-
-
-def _timed_hook(timers, name, hook):
-    """hook, timed; a partial stays a partial of the same arguments (the fast lane tells
-    Flask-Limiter's hook by them)."""
-    if isinstance(hook, functools.partial):
-        return functools.partial(timers.wrap(name, hook.func), *hook.args, **hook.keywords)
-    return timers.wrap(name, hook)
-
-
 def measure(env, token, path):
     """Rows of (layer, CPU us per request) for a cached path, with env as the app's settings."""
     os.environ.update({key: str(value) for key, value in env.items()})
-    from educatenext import create_app
+    from educatenext import create_app, httpheaders, requestlog
     from educatenext.caching import fastlane, responses
     from educatenext.extensions import limiter
+    from educatenext.metrics import routes as metrics_routes
     from scripts.bench_apps import bare
 
     app = create_app()
@@ -99,37 +86,34 @@ def measure(env, token, path):
     assert seen["headers"].get("X-Cache") == "HIT", seen
     rows.append(("cached hit, fast lane (total)", total))
     timers = Timers()
-    saved = {}
-    for kind, hooks in (("before", app.before_request_funcs[None]),
-                        ("after", app.after_request_funcs[None])):  # fmt: skip
-        saved[kind] = list(hooks)
-        hooks[:] = [_timed_hook(timers, f"  {kind}_request {_hook_name(h)}", h) for h in hooks]
-    storage = limiter.storage
-    parts = {"serve_hit": (fastlane, "  fast lane checks (serve_hit)"),
-             "count_and_read": (storage, "    the one Redis round trip (script)"),
-             "hit_response": (responses, "    entry check and response"),
-             "prefetch_keys": (responses, "    entry and generation keys")}  # fmt: skip
-    originals = {name: getattr(owner, name) for name, (owner, _) in parts.items()}
-    for name, (owner, label) in parts.items():
-        setattr(owner, name, timers.wrap(label, originals[name]))
+    parts = (
+        (fastlane, "serve_hit", "  checks, the Redis trip and the entry (serve_hit)"),
+        (limiter.storage, "count_and_read", "    the one Redis round trip (script)"),
+        (responses, "current_entry", "    entry check (tokens, fingerprint)"),
+        (responses, "prefetch_keys", "    entry and generation keys"),
+        (fastlane, "rate_limit_headers", "  X-RateLimit-* headers"),
+        (httpheaders, "response_headers", "  security and CORS headers"),
+        (metrics_routes, "observe", "  metrics (count and latency)"),
+        (requestlog, "finished_request_id", "  request id (and access line when logged)"),
+    )
+    originals = [getattr(owner, name) for owner, name, _ in parts]
+    for (owner, name, label), original in zip(parts, originals, strict=True):
+        setattr(owner, name, timers.wrap(label, original))
     try:
         cpu_per_request(app, path, token, REQUESTS)
     finally:
-        for name, (owner, _) in parts.items():
-            setattr(owner, name, originals[name])
-        for kind, hooks in (("before", app.before_request_funcs[None]),
-                            ("after", app.after_request_funcs[None])):  # fmt: skip
-            hooks[:] = saved[kind]
+        for (owner, name, _), original in zip(parts, originals, strict=True):
+            setattr(owner, name, original)
     runs = 3 * REQUESTS
-    for name, spent in sorted(timers.spent.items(), key=lambda item: -item[1]):
-        if spent / runs * 1e6 >= 3:
-            rows.append((name, spent / runs * 1e6))
-    lane = fastlane.dispatch_hit
-    fastlane.dispatch_hit = lambda app: None  # every request down Flask's usual dispatch
+    for _, _, label in parts:
+        if timers.spent[label] / runs * 1e6 >= 3:
+            rows.append((label, timers.spent[label] / runs * 1e6))
+    lane = fastlane.serve
+    fastlane.serve = lambda app, environ: None  # every request down Flask's usual handling
     try:
         normal, seen = cpu_per_request(app, path, token)
     finally:
-        fastlane.dispatch_hit = lane
+        fastlane.serve = lane
     assert seen["headers"].get("X-Cache") == "HIT", seen
     rows.append(("cached hit, normal path (fast lane off)", normal))
     return rows

@@ -131,7 +131,7 @@ def test_a_hit_from_the_fast_lane_looks_like_one_from_the_normal_path(api, monke
     _warm(admin)
     origin = {"Origin": "http://localhost:3000"}  # allowed: the CORS headers must match too
     fast = admin.get("/students", headers=origin)
-    monkeypatch.setattr(fastlane, "dispatch_hit", lambda app: None)
+    monkeypatch.setattr(fastlane, "serve", lambda app, environ: None)
     normal = admin.get("/students", headers=origin)
     assert fast.headers["X-Cache"] == normal.headers["X-Cache"] == "HIT"
     assert fast.get_data() == normal.get_data()
@@ -206,3 +206,39 @@ def test_the_fast_lane_names_retry_after_as_flask_limiter_is_configured(app, mon
         assert 0 <= int(headers["X-RateLimit-Retry-After"]) <= 61  # seconds by default
         monkeypatch.setattr(limiter, "_retry_after", "http-date")
         assert parse_date(dict(rate_limit_headers(limit))["X-RateLimit-Retry-After"]) is not None
+
+
+def test_the_fast_lane_knows_every_hook_of_the_app(app):
+    from educatenext.caching import fastlane
+
+    assert fastlane.hooks_known(app)
+
+
+def test_a_hook_the_fast_lane_does_not_know_turns_it_off(app, api):
+    """A new before_request hook (say, a maintenance switch) must run on hits too."""
+    from flask import request
+
+    seen = []
+    app.before_request(lambda: seen.append(request.path))  # before the first request, as Flask asks
+    admin = api("admin", "a")
+    _warm(admin)
+    seen.clear()
+    response = admin.get("/students")
+    assert response.headers["X-Cache"] == "HIT"  # served by the normal path's cache lookup
+    assert seen == ["/api/v1/students"]
+
+
+def test_a_fault_in_the_fast_lane_costs_the_request_nothing(api, monkeypatch, caplog):
+    from educatenext.caching import fastlane
+
+    admin = api("admin", "a")
+    _warm(admin)
+
+    def broken(req):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(fastlane, "serve_hit", broken)
+    response = admin.get("/students")
+    assert response.status_code == 200
+    assert response.headers["X-Cache"] == "HIT"
+    assert "cache fast lane failed" in caplog.text
