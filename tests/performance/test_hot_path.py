@@ -242,3 +242,42 @@ def test_a_fault_in_the_fast_lane_costs_the_request_nothing(api, monkeypatch, ca
     assert response.status_code == 200
     assert response.headers["X-Cache"] == "HIT"
     assert "cache fast lane failed" in caplog.text
+
+
+def test_a_redis_that_lost_its_scripts_still_serves_hits(api, redis_server):
+    """After a restart or SCRIPT FLUSH, the trip loads the script again and carries on."""
+    admin = api("admin", "a")
+    _warm(admin)
+    redis.Redis.from_url(redis_server.url).script_flush()
+    seen, response = commands_during(redis_server, lambda: admin.get("/students"))
+    assert response.headers["X-Cache"] == "HIT"
+    assert "SCRIPT" in seen  # loaded again by the fast lane...
+    assert not {"MGET", "GET"} & set(seen)  # ...which then served the hit itself
+    seen, response = commands_during(redis_server, lambda: admin.get("/students"))
+    assert (response.headers["X-Cache"], seen) == ("HIT", ["EVALSHA"])
+
+
+def test_a_connection_that_fails_mid_trip_is_dropped_not_reused(app, api, monkeypatch):
+    """A reply left half read would answer the next command: the connection is closed."""
+    from educatenext.extensions import limiter
+    from educatenext.redisbreaker import Breaker
+
+    admin = api("admin", "a")
+    _warm(admin)
+    pool = limiter.storage.lua_incr_with_ttl_and_read.registered_client.connection_pool
+    connection = pool.get_connection()
+    pool.release(connection)
+    monkeypatch.setattr(
+        type(connection), "read_response",
+        lambda self, *a, **k: (_ for _ in ()).throw(redis.TimeoutError("stalled")),
+    )  # fmt: skip
+    try:
+        response = admin.get("/students")
+    finally:
+        monkeypatch.undo()
+        Breaker.reset()
+        limiter._storage_dead = False
+        limiter.storage.failed_at = 0.0
+    assert response.status_code == 200  # the normal path answered, Redis counted as failing
+    assert connection._sock is None  # closed, so the next user connects afresh
+    assert admin.get("/students").status_code == 200
