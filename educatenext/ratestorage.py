@@ -14,7 +14,10 @@ Both storages here also remember their last failure (see RemembersFailures), whi
 Flask-Limiter's in-memory fallback from flapping back to a storage that is still broken.
 """
 
+import os
+import threading
 import time
+import weakref
 
 from flask import g, has_app_context
 from limits.storage import RedisClusterStorage, RedisStorage
@@ -140,7 +143,8 @@ class OneTripRedisStorage(RemembersFailures, RedisStorage):
     def count_and_read(self, key, expiry, amount, read_keys):
         """Increment a counter and read read_keys (full Redis keys) in one round trip.
 
-        Returns (count, raw values); the count stands for this request's increment of key.
+        Returns (count, window end, raw values); the count stands for this request's
+        increment of key, the window end is when the counter resets (epoch seconds).
         """
         prefixed = self.prefixed_key(key)
         current, ttl, values = self._remembering(
@@ -148,7 +152,7 @@ class OneTripRedisStorage(RemembersFailures, RedisStorage):
         )
         count = self._remember(prefixed, current, ttl)
         _counted()[prefixed] = count
-        return count, values
+        return count, _memo()[prefixed][1], values
 
     def _incr_with_ttl(self, prefixed, expiry, amount):
         current, ttl = self.lua_incr_with_ttl([prefixed], [expiry, amount])
@@ -171,16 +175,17 @@ class OneTripRedisStorage(RemembersFailures, RedisStorage):
 
 
 def run_script(script, keys, args):
-    """script(keys, args) on one pooled connection, without redis-py's command machinery.
+    """script(keys, args) on this thread's own connection, without redis-py's command machinery.
 
-    The client's execute path (retry wrapper, option filtering, response callbacks) costs more
-    CPU here than sending and reading the reply (~45 µs against ~30 µs per call on this
-    machine), on the one trip a cache hit makes. The reply is the same: EVALSHA has no
-    response callback. Errors surface as they would from the client; a Redis that lost its
-    script cache gets the script loaded by the client's own path.
+    The client's execute path (retry wrapper, option filtering, response callbacks) and the
+    pool's checkout (a pid check and a poll for stray data on every checkout) cost more CPU
+    here than sending and reading the reply, on the one trip a cache hit makes. A connection
+    of this thread's own, with the pool's settings, needs neither: a reply is always read
+    whole, or the connection is closed. The reply is the same: EVALSHA has no response
+    callback. Errors surface as they would from the client; a Redis that lost its script
+    cache gets the script loaded by the client's own path.
     """
-    pool = script.registered_client.connection_pool
-    connection = pool.get_connection()
+    connection = lane_connection(script.registered_client.connection_pool)
     try:
         connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
         return connection.read_response()
@@ -189,8 +194,35 @@ def run_script(script, keys, args):
     except ResponseError:
         raise
     except BaseException:
-        connection.disconnect()  # a reply left half read must not reach the next caller
+        connection.disconnect()  # a reply left half read must not answer the next command
         raise
-    finally:
-        pool.release(connection)
     return script(keys, args)
+
+
+class _LaneConnections(threading.local):
+    """Per thread: pool -> a connection with the pool's settings (connected on first use)."""
+
+    def __init__(self):
+        # Weak: a pool that is gone (an app that is gone, in tests) takes its socket along.
+        self.by_pool = weakref.WeakKeyDictionary()
+
+
+LANE_CONNECTIONS = _LaneConnections()
+
+
+def lane_connection(pool):
+    """This thread's connection to the pool's server."""
+    connection = LANE_CONNECTIONS.by_pool.get(pool)
+    if connection is None:
+        connection = pool.connection_class(**pool.connection_kwargs)
+        LANE_CONNECTIONS.by_pool[pool] = connection
+    return connection
+
+
+def _forget_lane_connections():
+    """In a forked child: the parent's sockets are not ours to use."""
+    global LANE_CONNECTIONS
+    LANE_CONNECTIONS = _LaneConnections()
+
+
+os.register_at_fork(after_in_child=_forget_lane_connections)

@@ -1,6 +1,7 @@
 """Who is calling: token verification plus the per-request auth context (cached in Redis)."""
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import jwt
@@ -17,7 +18,7 @@ from educatenext.extensions import cache
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.repository import TenantScope
 from educatenext.users.repository import UserRepository
-from educatenext.values import parse_object_id, utcnow
+from educatenext.values import parse_object_id
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def context_from_parts(user_part, session_part, user_id):
         return None
     if not user_part.get("active") or not session_part.get("active"):
         return None
-    if session_part["userId"] != str(user_id) or session_part["expiresAt"] <= utcnow().timestamp():
+    if session_part["userId"] != str(user_id) or session_part["expiresAt"] <= time.time():
         return None
     return {"user": user_part, "session": session_part}
 

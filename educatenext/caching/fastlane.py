@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import jwt
 import redis
 from flask import current_app, g, request
-from flask_limiter import HeaderNames, RequestLimit
+from flask_limiter import HeaderNames
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES, http_date
@@ -71,6 +71,7 @@ def init_app(app):
     """Keep the learned limit plans; the WSGI entry (educatenext.API) calls serve."""
     app.extensions["cache_fast_lane_plans"] = {}
     app.extensions["cache_fast_lane_hooks"] = {}
+    app.extensions["cache_fast_lane_routes"] = {}
     app.after_request(learn_limit_plan)
 
 
@@ -91,37 +92,42 @@ def serve(app, environ):
 def _serve(app, req):
     if req.content_length or "Transfer-Encoding" in req.headers:
         return None  # a body on a GET is for the request guards to judge
-    try:
-        req.url_rule, req.view_args = app.create_url_adapter(req).match(return_rule=True)
-    except HTTPException:  # not found, wrong method, a redirect: the normal path answers
+    route = _route(app, req)
+    if route is None:
         return None
+    req.url_rule, req.view_args = route[0], dict(route[1])
     # What the first before_request hooks would do; they do nothing when they run after this.
     metrics_routes.start_timer()
     requestlog.start_request(req)
     hit = serve_hit(req)
     if hit is None:
         return None
-    entry, request_limit = hit
+    entry, limit_headers = hit
     # Where a Response built from the entry has them: Content-Length as the body is set.
     headers = [*entry.headers, ("Content-Length", str(len(entry.body))), ("X-Cache", "HIT")]
     # Then the after_request hooks' work, in Flask's order (the reverse of registration).
-    headers += rate_limit_headers(request_limit)
+    headers += limit_headers
     headers += httpheaders.response_headers(req)
     metrics_routes.observe(entry.status, req)
     headers.append(("X-Request-ID", requestlog.finished_request_id(entry.status, req)))
     return f"{entry.status} {HTTP_STATUS_CODES[entry.status].upper()}", headers, entry.body
 
 
-def rate_limit_headers(request_limit):
-    """Flask-Limiter's X-RateLimit-* headers (same names and values) for a counted limit."""
+def rate_limit_headers(amount, count, window_end):
+    """Flask-Limiter's X-RateLimit-* headers (same names, same formulas) for a count just made.
+
+    Flask-Limiter's RequestLimit would look the count and the window up again (in this
+    request's memo, through three more layers); its formulas are applied here instead.
+    """
     names = limiter._header_mapping
     if not (limiter._headers_enabled and names):
         return ()
-    reset_at = request_limit.reset_at  # from the count just made: no Redis trip
+    reset_at = int(window_end + 1)  # RequestLimit.reset_at
+    remaining = max(0, amount - count)  # limits' FixedWindowRateLimiter.get_window_stats
     seconds = int(reset_at - time.time())
     return (
-        (names[HeaderNames.LIMIT], str(request_limit.limit.amount)),
-        (names[HeaderNames.REMAINING], str(request_limit.remaining)),
+        (names[HeaderNames.LIMIT], str(amount)),
+        (names[HeaderNames.REMAINING], str(remaining)),
         (names[HeaderNames.RESET], str(reset_at)),
         (names[HeaderNames.RETRY_AFTER],
          http_date(reset_at) if limiter._retry_after == "http-date" else str(seconds)),
@@ -194,6 +200,29 @@ def usable():
     )
 
 
+ROUTES_KEPT = 4096
+
+
+def _route(app, req):
+    """(rule, view_args) for a GET of req's host and path, or None when Flask would not route it.
+
+    Remembered per process (a bounded memo): matching is a pure function of the host and the
+    path, and costs more than the rest of routing a hit. Only routable requests are kept, so
+    a host Flask refuses (TRUSTED_HOSTS) is refused every time.
+    """
+    routes = app.extensions["cache_fast_lane_routes"]
+    key = (req.environ.get("HTTP_HOST"), req.environ.get("SERVER_NAME"), req.path)
+    if key not in routes:
+        try:
+            rule, view_args = app.create_url_adapter(req).match(return_rule=True)
+        except HTTPException:  # not found, wrong method, a redirect: the normal path answers
+            return None
+        if len(routes) >= ROUTES_KEPT:
+            routes.clear()
+        routes[key] = (rule, view_args)
+    return routes[key]
+
+
 def serve_hit(req):
     """(the entry, the limit counted) for a current cached GET, or None to go the normal way."""
     plan = plans().get(req.endpoint)
@@ -212,7 +241,7 @@ def serve_hit(req):
     backend = cache.cache
     prefix = backend._get_prefix()
     try:
-        count, raw = limiter.storage.count_and_read(
+        count, window_end, raw = limiter.storage.count_and_read(
             plan.item.key_for(*args), plan.item.get_expiry(), 1, [prefix + key for key in keys]
         )
     except redis.RedisError:
@@ -235,7 +264,7 @@ def serve_hit(req):
     if entry is None:
         return None
     g.identity = identity
-    return entry, RequestLimit(limiter, plan.item, args, False, plan.shared)
+    return entry, rate_limit_headers(plan.item.amount, count, window_end)
 
 
 def _claims(req):

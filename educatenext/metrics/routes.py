@@ -113,9 +113,19 @@ def observe(status, req=request):
     if started is None:
         return
     route = req.url_rule.rule if req.url_rule is not None else "unmatched"
-    labels = (route, req.method, str(status))
-    HTTP_REQUESTS.labels(*labels).inc()
-    HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - started)
+    labels = (route, req.method, status)
+    children = LABELLED.get(labels)
+    if children is None:  # few: route templates x methods x statuses
+        text = (route, req.method, str(status))
+        children = LABELLED[labels] = (HTTP_REQUESTS.labels(*text), HTTP_LATENCY.labels(*text))
+    requests, latency = children
+    requests.inc()
+    latency.observe(time.perf_counter() - started)
+
+
+# (route, method, status) -> the request counter's and latency histogram's children: looking
+# them up costs a lock and label checks per request.
+LABELLED = {}
 
 
 def start_timer():
