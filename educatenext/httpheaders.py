@@ -8,6 +8,14 @@ DOCS_CSP = (
     "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
 )
+STATIC_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+# A view may already vary on other request headers: ours is added to its list.
+ADDED_NOT_SET = frozenset({"Vary"})
 ALLOWED_HEADERS = "Authorization, Content-Type, x-auth-token, X-Request-ID, Idempotency-Key"
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 EXPOSED_HEADERS = (
@@ -47,10 +55,6 @@ def add_headers(response):
     return response
 
 
-# A view may already vary on other request headers: ours is added to its list.
-ADDED_NOT_SET = frozenset({"Vary"})
-
-
 def response_headers(req=request):
     """(name, value) pairs every response to req carries, in order."""
     docs_page = req.path.startswith("/api/docs")
@@ -66,14 +70,6 @@ def response_headers(req=request):
         pairs.append(("Access-Control-Allow-Origin", origin))
         pairs.append(("Access-Control-Expose-Headers", EXPOSED_HEADERS))
     return pairs
-
-
-STATIC_HEADERS = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-)
 
 
 def init_app(app):

@@ -23,6 +23,10 @@ from educatenext.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
+# (route, method, status) -> the request counter's and latency histogram's children: looking
+# them up costs a lock and label checks per request.
+LABELLED = {}
+
 
 class CacheHitRatio:
     """hits / (hits + misses) per cache area, computed at scrape time from the counters."""
@@ -121,11 +125,6 @@ def observe(status, req=request):
     requests, latency = children
     requests.inc()
     latency.observe(time.perf_counter() - started)
-
-
-# (route, method, status) -> the request counter's and latency histogram's children: looking
-# them up costs a lock and label checks per request.
-LABELLED = {}
 
 
 def start_timer():
