@@ -70,7 +70,7 @@ class LimitPlan:
 def init_app(app):
     """Keep the learned limit plans; the WSGI entry (educatenext.API) calls serve."""
     app.extensions["cache_fast_lane_plans"] = {}
-    app.extensions["cache_fast_lane_hooks"] = {}
+    app.extensions["cache_fast_lane_hooks"] = None  # decided at the first request
     app.extensions["cache_fast_lane_routes"] = {}
     app.after_request(learn_limit_plan)
 
@@ -155,20 +155,22 @@ HOOK_TABLES = ("before_request_funcs", "after_request_funcs", "teardown_request_
 
 
 def hooks_known(app):
-    """Whether every registered hook is one the fast lane replays or may skip."""
-    registered = tuple(
-        (table, name, tuple(hooks))
-        for table in HOOK_TABLES
-        for name, hooks in getattr(app, table).items()
-        if hooks  # Flask's defaultdicts gain an empty list per blueprint it looked up
-    )
-    verdicts = app.extensions["cache_fast_lane_hooks"]
-    if registered not in verdicts:
-        verdicts.clear()  # hooks are registered at start-up: keep only the latest verdict
-        verdicts[registered] = _only_known(registered)
-        if not verdicts[registered]:
+    """Whether every registered hook is one the fast lane replays or may skip.
+
+    Decided once, at the first request: Flask refuses new hooks after it.
+    """
+    verdict = app.extensions["cache_fast_lane_hooks"]
+    if verdict is None:
+        registered = tuple(
+            (table, name, tuple(hooks))
+            for table in HOOK_TABLES
+            for name, hooks in getattr(app, table).items()
+            if hooks  # Flask's defaultdicts gain an empty list per blueprint it looked up
+        )
+        verdict = app.extensions["cache_fast_lane_hooks"] = _only_known(registered)
+        if not verdict:
             log.warning("cache fast lane off: a hook it does not know is registered")
-    return verdicts[registered]
+    return verdict
 
 
 def _only_known(registered):
