@@ -108,6 +108,9 @@ class Config:
         self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
         # Cached responses are invalidated by every write; the TTL is only the backstop.
         self.CACHE_RESPONSE_TTL_SECONDS = env_int("CACHE_RESPONSE_TTL_SECONDS", 300)
+        # Per worker: copies of entries it served, checked against Redis's tokens on each hit
+        # (educatenext.caching.localcopies); 0 turns them off.
+        self.CACHE_LOCAL_COPIES_MAX_BYTES = env_int("CACHE_LOCAL_COPIES_MAX_BYTES", 32 << 20)
         # Off: every read goes to MongoDB (benchmarks of uncached reads, incident switches).
         self.RESPONSE_CACHE_ENABLED = env_bool("RESPONSE_CACHE_ENABLED", True)
         self.RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")

@@ -248,8 +248,9 @@ def serve_hit(req):
         )
     except redis.RedisError:
         return None
-    values = dict(zip(keys, map(backend.serializer.loads, raw), strict=True))
-    responses.remember_prefetched(values)
+    values = responses.remember_prefetched(
+        zip(keys, map(backend.serializer.loads, raw), strict=True)
+    )
     if count > plan.item.amount:
         return None  # Flask-Limiter answers 429 (with its callbacks), reusing this count
     context = auth.context_from_parts(values[auth_keys[0]], values[auth_keys[1]], user_id)

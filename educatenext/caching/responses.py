@@ -9,6 +9,7 @@ scope; a hit needs all of them to be current.
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ import redis
 from flask import Response, current_app, g, request
 
 from educatenext.auth.roles import ADMIN, canonical_role
-from educatenext.caching import generations
+from educatenext.caching import generations, localcopies
 from educatenext.extensions import cache
 from educatenext.metrics import record_cache_lookup
 from educatenext.values import today
@@ -42,6 +43,8 @@ class Entry:
     status: int
     body: bytes
     headers: tuple
+    # When Redis drops it (epoch seconds); 0 in entries stored before the field existed.
+    expires_at: float = 0.0
 
 
 def enabled():
@@ -88,19 +91,28 @@ def fingerprint(identity):
 
 
 def prefetch_keys(claims, policy=None, req=request):
-    """Keys to read with the auth context in one round trip, guessed from the token's claims."""
+    """Keys to read with the auth context in one round trip, guessed from the token's claims.
+
+    The entry itself is left out when this worker holds a copy: the tokens decide the copy.
+    """
     policy = policy or policy_for_request(req)
     if policy is None or not claims.get("inst") or not enabled():
         return []
     role = canonical_role(claims.get("role"))
     key = entry_key(policy.area, scope_of(claims["inst"], role, claims["sub"]), req)
     learned = LEARNED_DEPENDENCIES.get(req.endpoint, ())
-    return [key, *generations.generation_keys(claims["inst"], learned)]
+    tokens = generations.generation_keys(claims["inst"], learned)
+    return tokens if localcopies.store().get(key) is not None else [key, *tokens]
 
 
 def remember_prefetched(values):
-    """Keep what a round trip fetched (None: the key is absent) for the rest of the request."""
-    g.setdefault("cache_prefetched", {}).update(values)
+    """Keep what a round trip fetched (None: the key is absent) for the rest of the request.
+
+    Returns the request's dict of fetched values (what a later read adds to it is kept too).
+    """
+    known = g.setdefault("cache_prefetched", {})
+    known.update(values)
+    return known
 
 
 def prefetched_values(keys):
@@ -200,16 +212,29 @@ def current_entry(policy, identity, prefetched, req=request):
     """
     institution = str(identity.institution_id)
     key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id), req)
-    entry = prefetched[key] if key in prefetched else cache.get(key)
-    if (
-        isinstance(entry, Entry)
-        and entry.fingerprint == fingerprint(identity)
+    copies = localcopies.store()
+    entry = copies.get(key)
+    if entry is not None and not _current(entry, institution, identity, prefetched):
+        copies.discard(key)  # stale, or not this caller's: Redis may hold a newer entry
+        entry = None
+    if entry is None:
+        if key not in prefetched:  # the trip skipped it for the copy, or no trip was made
+            prefetched[key] = cache.get(key)
+        entry = prefetched[key]
+        if not (isinstance(entry, Entry) and _current(entry, institution, identity, prefetched)):
+            return None
+        copies.put(key, entry)
+    record_cache_lookup(policy.area, hit=True)
+    _learn_dependencies(entry.dependencies, req.endpoint)
+    return entry
+
+
+def _current(entry, institution, identity, prefetched):
+    """Whether entry is this caller's and built from the current generations (may raise)."""
+    return (
+        entry.fingerprint == fingerprint(identity)
         and _tokens(institution, entry.dependencies, prefetched) == entry.tokens
-    ):
-        record_cache_lookup(policy.area, hit=True)
-        _learn_dependencies(entry.dependencies, req.endpoint)
-        return entry
-    return None
+    )
 
 
 def _learn_dependencies(dependencies, endpoint):
@@ -234,6 +259,7 @@ def _tokens(institution, dependencies, prefetched):
 
 
 def _store(key, identity, dependencies, tokens, response):
+    ttl = current_app.config["CACHE_RESPONSE_TTL_SECONDS"]
     entry = Entry(
         dependencies=tuple(dependencies),
         tokens=tokens,
@@ -243,11 +269,14 @@ def _store(key, identity, dependencies, tokens, response):
         headers=tuple(
             (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
         ),
+        expires_at=time.time() + ttl,
     )
     try:
-        cache.set(key, entry, timeout=current_app.config["CACHE_RESPONSE_TTL_SECONDS"])
+        cache.set(key, entry, timeout=ttl)
     except redis.RedisError:
         log.warning("response not cached: Redis unavailable")
+        return
+    localcopies.store().put(key, entry)
 
 
 def _response(entry, state):

@@ -53,8 +53,11 @@ def app(make_app, redis_server, mongo_commands):
     return make_app(REDIS_URL=redis_server.url, MONGO_EVENT_LISTENERS=[mongo_commands])
 
 
-def commands_during(redis_server, action):
-    """Commands clients sent to Redis while action ran (not those run inside scripts)."""
+def commands_during(redis_server, action, whole=False):
+    """Commands clients sent to Redis while action ran (not those run inside scripts).
+
+    Their names, or with whole=True the commands with their arguments.
+    """
     seen = []
     ready = threading.Event()
     marker = redis.Redis.from_url(redis_server.url)
@@ -67,7 +70,8 @@ def commands_during(redis_server, action):
                 if "END-OF-TEST" in command["command"]:
                     return
                 if command.get("client_type") != "lua":
-                    seen.append(command["command"].split()[0].upper())
+                    text = command["command"]
+                    seen.append(text if whole else text.split()[0].upper())
 
     thread = threading.Thread(target=listen)
     thread.start()
@@ -91,17 +95,69 @@ def test_a_cached_read_is_one_round_trip(api, redis_server, mongo_commands):
     assert mongo_commands.count == before
 
 
-def test_a_worker_that_never_missed_still_hits_in_one_round_trip(api, redis_server):
+def test_a_worker_that_never_missed_still_hits_in_one_round_trip(app, api, redis_server):
     """Another worker stored the entry: this one learns what it depends on from its hits."""
-    from educatenext.caching import responses
+    from educatenext.caching import localcopies, responses
 
     admin = api("admin", "a")
     _warm(admin)  # the misses that stored the entry (in "another worker")
     responses.LEARNED_DEPENDENCIES.clear()  # this process has never seen them
+    localcopies.init_app(app)  # nor holds a copy of the entry
     assert admin.get("/students").headers["X-Cache"] == "HIT"
     seen, response = commands_during(redis_server, lambda: admin.get("/students"))
     assert response.headers["X-Cache"] == "HIT"
     assert seen == ["EVALSHA"]  # no MGET of the generation tokens afterwards
+
+
+def test_a_hit_from_a_local_copy_leaves_the_body_in_redis(app, api, make_app, redis_server):
+    """The trip reads the tokens, not the entry; a worker without copies reads the entry."""
+    admin = api("admin", "a")
+    _warm(admin)
+    seen, response = commands_during(redis_server, lambda: admin.get("/students"), whole=True)
+    assert response.headers["X-Cache"] == "HIT"
+    assert len(seen) == 1
+    assert seen[0].startswith("EVALSHA")
+    assert ":resp:" not in seen[0]
+    without = same_data_app(app, make_app, CACHE_LOCAL_COPIES_MAX_BYTES=0).test_client()
+    for _ in range(2):  # its connections, and its fast lane learns the limit
+        without.get("/api/v1/students", headers=admin.headers)
+    seen, other = commands_during(
+        redis_server, lambda: without.get("/api/v1/students", headers=admin.headers), whole=True
+    )
+    assert len(seen) == 1
+    assert other.headers["X-Cache"] == "HIT"
+    assert other.get_data() == response.get_data()
+    assert ":resp:" in seen[0]
+
+
+def same_data_app(app, make_app, **overrides):
+    """Another "worker": an app on the same database, Redis and key prefixes as app."""
+    shared = ("MONGO_DB_NAME", "REDIS_URL", "CACHE_KEY_PREFIX", "RATELIMIT_KEY_PREFIX",
+              "MONGO_EVENT_LISTENERS")  # fmt: skip
+    return make_app(migrate=False, **{name: app.config[name] for name in shared}, **overrides)
+
+
+def test_a_write_through_another_worker_stales_the_local_copy(app, api, make_app):
+    admin = api("admin", "a")
+    _warm(admin)
+    other = same_data_app(app, make_app).test_client()
+    created = other.post(
+        "/api/v1/students", headers=admin.headers, json={"name": "Elsewhere", "admissionYear": 2026}
+    )
+    assert created.status_code == 201
+    after = admin.get("/students")
+    assert after.headers["X-Cache"] == "MISS"
+    assert "Elsewhere" in {student["name"] for student in after.get_json()}
+
+
+def test_a_local_copy_is_not_served_after_redis_drops_the_entry(app, api, make_app):
+    """The copy lives no longer than the entry's TTL (the backstop after a lost invalidation)."""
+    headers = api("admin", "a").headers
+    client = same_data_app(app, make_app, CACHE_RESPONSE_TTL_SECONDS=1).test_client()
+    states = [client.get("/api/v1/subjects", headers=headers).headers["X-Cache"] for _ in range(4)]
+    assert states[-1] == "HIT"
+    time.sleep(1.2)
+    assert client.get("/api/v1/subjects", headers=headers).headers["X-Cache"] == "MISS"
 
 
 def test_a_miss_after_the_fast_lane_reads_nothing_twice(api, redis_server):
