@@ -10,8 +10,9 @@ in an app context the normal path then shares; the same checks are done on the r
    and window Flask-Limiter uses; the limit is learned from Flask-Limiter's own evaluation of
    an earlier request to that endpoint in this process (LimitPlan);
 2. the auth context (user and session), the cached response and its generation tokens are
-   read in the same trip; the token, the session, the role and the entry are checked exactly
-   as on the normal path (the same functions).
+   read in the same trip (the response only when this worker holds no copy of it:
+   localcopies); the token, the session, the role and the entry are checked exactly as on
+   the normal path (the same functions).
 
 A hit then gets what the after_request hooks give any response, from the same functions and
 in Flask's order: Flask-Limiter's X-RateLimit-* headers (built from the count just made),
