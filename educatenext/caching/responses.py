@@ -71,12 +71,31 @@ def entry_key(area, scope, req=request):
     return memo[area, scope]
 
 
+TARGETS_KEPT = 4096
+# Digests of (day, host, path, query) by the raw values they come from: parsing the query and
+# the host and formatting the day cost more than the rest of a hit's key work. Bounded.
+TARGET_DIGESTS = {}
+
+
 def _entry_key(area, scope, req):
+    environ = req.environ
+    day = today()
+    raw = (day, environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+           environ.get("wsgi.url_scheme"), req.path, environ.get("QUERY_STRING", ""))  # fmt: skip
+    digest = TARGET_DIGESTS.get(raw)
+    if digest is None:
+        digest = _target_digest(day, req)
+        if len(TARGET_DIGESTS) >= TARGETS_KEPT:
+            TARGET_DIGESTS.clear()
+        TARGET_DIGESTS[raw] = digest
+    return f"resp:{area}:{scope}:{digest}"
+
+
+def _target_digest(day, req):
     params = sorted((name, value) for name, values in req.args.lists() for value in values)
     # The date: some reports default to "today", and Link headers name the host.
-    target = f"{today()}|{req.host}|{req.path}|{urlencode(params)}"
-    digest = hashlib.blake2b(target.encode(), digest_size=16).hexdigest()
-    return f"resp:{area}:{scope}:{digest}"
+    target = f"{day}|{req.host}|{req.path}|{urlencode(params)}"
+    return hashlib.blake2b(target.encode(), digest_size=16).hexdigest()
 
 
 def fingerprint(identity):

@@ -161,3 +161,26 @@ def test_per_user_roles_are_cached_too(api, world, role):
     student_id = str(world["a"]["student_record"]["_id"])
     _, states = read_until_hit(caller, f"/grades/student/{student_id}")
     assert states[-1] == "HIT"
+
+
+def test_entry_keys_follow_the_day_host_path_and_normalised_query(app, monkeypatch):
+    from educatenext.caching import responses
+
+    def key(url, host="school.test"):
+        with app.test_request_context(url, base_url=f"http://{host}"):
+            from flask import request
+
+            return responses._entry_key("students", "scope", request)
+
+    first = key("/api/v1/students?limit=5&page=2")
+    assert key("/api/v1/students?limit=5&page=2") == first  # remembered
+    assert key("/api/v1/students?page=2&limit=5") == first  # the same parameters
+    assert key("/api/v1/students?page=3&limit=5") != first
+    assert key("/api/v1/students?limit=5&page=2", host="other.test") != first
+    assert key("/api/v1/subjects?limit=5&page=2") != first
+    tomorrow = responses.today() + timedelta(days=1)
+    monkeypatch.setattr(responses, "today", lambda: tomorrow)
+    next_day = key("/api/v1/students?limit=5&page=2")
+    assert next_day != first
+    responses.TARGET_DIGESTS.clear()
+    assert key("/api/v1/students?limit=5&page=2") == next_day  # computed afresh: the same
