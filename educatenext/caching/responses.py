@@ -18,8 +18,9 @@ import redis
 from flask import Response, current_app, g, request
 
 from educatenext.auth.roles import ADMIN, canonical_role
-from educatenext.caching import generations, localcopies
+from educatenext.caching import fills, generations, localcopies
 from educatenext.extensions import cache
+from educatenext.metrics import CACHE_FILL_WAITS as COALESCED
 from educatenext.metrics import record_cache_lookup
 from educatenext.values import today
 
@@ -205,6 +206,25 @@ def _serve(policy, view, args, kwargs):
         before = _tokens(institution, learned, prefetched)
     except redis.RedisError:
         before = None  # fail closed: read MongoDB, store nothing
+    lease = None
+    if before is not None and fills.wait_seconds() > 0:
+        lease = fills.claim(key)
+        if lease is None:  # another worker is building this entry: wait for it
+            filled = fills.await_entry(
+                key, lambda entry: _usable(entry, institution, identity, prefetched)
+            )
+            if filled is not None:
+                return _serve_filled(policy, key, filled)
+            COALESCED.labels(area=policy.area, outcome="built").inc()
+    try:
+        return _build(policy, view, args, kwargs, key, identity, learned, before)
+    finally:
+        if lease is not None:
+            fills.release(key, lease)
+
+
+def _build(policy, view, args, kwargs, key, identity, learned, before):
+    """A miss: run the view and store its 200 response when its reads were as expected."""
     record_cache_lookup(policy.area, hit=False)
     g.cache_reads = set()
     try:
@@ -216,6 +236,23 @@ def _serve(policy, view, args, kwargs):
         _store(key, identity, learned, before, response)
     response.headers["X-Cache"] = "MISS"
     return response
+
+
+def _usable(entry, institution, identity, prefetched):
+    """Whether an entry another caller just stored may be served to this one (like a hit)."""
+    try:
+        return isinstance(entry, Entry) and _current(entry, institution, identity, prefetched)
+    except redis.RedisError:
+        return False
+
+
+def _serve_filled(policy, key, entry):
+    """Serve the entry another caller built while this one waited: a hit, counted apart too."""
+    COALESCED.labels(area=policy.area, outcome="served").inc()
+    record_cache_lookup(policy.area, hit=True)
+    _learn_dependencies(entry.dependencies, request.endpoint)
+    localcopies.store().put(key, entry)
+    return _response(entry, "HIT")
 
 
 def hit_response(policy, identity, prefetched):

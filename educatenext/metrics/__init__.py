@@ -16,6 +16,11 @@ HTTP_LATENCY = Histogram(
 CACHE_LOOKUPS = Counter(
     "educatenext_cache_lookups_total", "Response cache lookups", ["area", "result"]
 )
+CACHE_FILL_WAITS = Counter(
+    "educatenext_cache_fill_waits_total",
+    "Misses that waited for another worker building the same response: served it, or built",
+    ["area", "outcome"],
+)
 MONGO_COMMANDS = Histogram(
     "educatenext_mongo_command_duration_seconds",
     "MongoDB command round trips as seen by the driver",

@@ -16,11 +16,13 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bson import ObjectId  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
 from scripts.bench.run import BASE_STUDENTS, Stack, cache_totals, http, seed  # noqa: E402
@@ -57,6 +59,19 @@ def accounts(base, db, teachers=40, students=150):
     return result
 
 
+def start_of_day(db, sample):
+    """Remove today's attendance of the sampled classrooms (left by an earlier run or make bench).
+
+    The test is the start of a school day: each teacher's first roster writes and stales the
+    school's attendance entries. Without this a second run on the same day would only re-send
+    unchanged rosters (no writes, no invalidations) and compare unlike with like.
+    """
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    rooms = [ObjectId(teacher["classroom"]) for teacher in sample["teachers"]]
+    removed = db.attendance.delete_many({"classroomId": {"$in": rooms}, "date": day})
+    print(f"start of day: {removed.deleted_count} attendance records of today removed")
+
+
 def main():
     """Stack up, locust, summary."""
     data = ROOT / "var" / "bench" / "S"
@@ -72,7 +87,9 @@ def main():
         db = MongoClient(uri)["educatenext"]
         api = Stack("S", uri, "educatenext", redis_server.url, scratch).serve(workers=WORKERS)
         try:
-            (scratch / "accounts.json").write_text(json.dumps(accounts(api.url, db)))
+            sample = accounts(api.url, db)
+            (scratch / "accounts.json").write_text(json.dumps(sample))
+            start_of_day(db, sample)
             before = cache_totals(api.url)
             log = scratch / "requests.csv"
             env = {**os.environ, "LOADTEST_ACCOUNTS": str(scratch / "accounts.json"),
