@@ -196,12 +196,17 @@ def get(path, token):
     return f"GET|{path}|{token}|"
 
 
-def cache_totals(base):
-    """(hits, misses) summed over areas, from /metrics."""
+def metrics_text(base):
+    """The API's /metrics page."""
     request = urllib.request.Request(base + "/metrics")  # noqa: S310
     request.add_header("Authorization", "Bearer bench-metrics-token-0123456789")
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        text = response.read().decode()
+        return response.read().decode()
+
+
+def cache_totals(base):
+    """(hits, misses) summed over areas, from /metrics."""
+    text = metrics_text(base)
     hits = misses = 0.0
     for line in text.splitlines():
         match = re.match(r'educatenext_cache_lookups_total\{.*result="(hit|miss)".*\} (\S+)', line)

@@ -13,6 +13,7 @@ Usage: make loadtest [LOADTEST_USERS=1000] [LOADTEST_SECONDS=180] [LOADTEST_WORK
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -25,7 +26,14 @@ sys.path.insert(0, str(ROOT))
 from bson import ObjectId  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from scripts.bench.run import BASE_STUDENTS, Stack, cache_totals, http, seed  # noqa: E402
+from scripts.bench.run import (  # noqa: E402
+    BASE_STUDENTS,
+    Stack,
+    cache_totals,
+    http,
+    metrics_text,
+    seed,
+)
 from scripts.localservers import MongoServer, RedisServer  # noqa: E402
 
 USERS = int(os.environ.get("LOADTEST_USERS", "1000"))
@@ -105,6 +113,7 @@ def main():
             warm = cache_totals(api.url)
             locust.wait()
             after = cache_totals(api.url)
+            areas = cache_areas(metrics_text(api.url))
         finally:
             api.stop()
     finally:
@@ -145,9 +154,44 @@ def main():
             f"after {WARMUP} s", _requests(log, since=started + WARMUP), steady_hits, steady_misses
         ),
     ]
+    lines += [
+        "",
+        "## Per cache area",
+        "",
+        "A miss builds the response from MongoDB. A fill wait is a miss that found another "
+        "worker building the same entry: it waited and served that entry (counted as a hit), "
+        "or built its own (the entry was read before a write it saw, or the wait ran out).",
+        "",
+        "| area | hits | misses | hit ratio | fill waits served | fill waits built |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for area, counts in sorted(areas.items()):
+        looked = counts["hit"] + counts["miss"]
+        lines.append(
+            f"| {area} | {counts['hit']:.0f} | {counts['miss']:.0f} | "
+            f"{counts['hit'] / max(1.0, looked):.1%} | {counts['served']:.0f} | "
+            f"{counts['built']:.0f} |"
+        )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "loadtest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def cache_areas(text):
+    """{area: {hit, miss, served, built}} from /metrics (lookups and fill waits)."""
+    areas = {}
+    pattern = (
+        r'educatenext_cache_(lookups|fill_waits)_total\{area="([^"]+)",'
+        r'(?:outcome|result)="(\w+)"\} (\S+)'
+    )
+    for line in text.splitlines():
+        match = re.match(pattern, line)
+        if match:
+            counts = areas.setdefault(
+                match.group(2), dict.fromkeys(("hit", "miss", "served", "built"), 0.0)
+            )
+            counts[match.group(3)] += float(match.group(4))
+    return areas
 
 
 def _requests(log, since=0.0):
