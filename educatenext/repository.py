@@ -69,6 +69,9 @@ class TenantRepository:
 
     collection_name = None
     tenant_field = "institutionId"
+    # A field whose value splits the collection for cache invalidation: a read pinned to one
+    # value goes stale only with writes to that value (educatenext.caching.dependencies).
+    partition_field = None
 
     def __init__(self, scope, session=None):
         if not isinstance(scope, TenantScope):
@@ -78,13 +81,24 @@ class TenantRepository:
 
     @property
     def collection(self):
-        """The collection behind this repository; its writes append audit events."""
+        """The collection behind this repository; its writes append audit events.
+
+        Whatever a caller does with it counts as a read of the whole collection.
+        """
+        return self._open(None)
+
+    def _reading(self, query):
+        """The collection, for a read with this filter (pinned to a partition or not)."""
+        value = query.get(self.partition_field) if self.partition_field else None
+        return self._open(value if isinstance(value, ObjectId) else None)
+
+    def _open(self, partition_value):
         mongo.ensure_available()
         raw = mongo.db[self.collection_name]
-        generations.note_read(self.collection_name)
+        generations.note_read(self.collection_name, partition_value)
         if self.collection_name in UNAUDITED:
             return raw
-        return AuditedCollection(raw, self.scope.institution_id)
+        return AuditedCollection(raw, self.scope.institution_id, self.partition_field)
 
     def scoped(self, filter_=None):
         """Merge the tenant condition into a filter, refusing a conflicting one."""
@@ -109,7 +123,7 @@ class TenantRepository:
         """Documents matching the filter in this tenant."""
         query = self.scoped(filter_)
         QUERY_SHAPES.record(self.collection_name, "find", find_example(query, sort, skip, limit))
-        cursor = self.collection.find(
+        cursor = self._reading(query).find(
             query, projection, session=self.session, skip=skip, limit=limit
         )
         if sort:
@@ -120,7 +134,7 @@ class TenantRepository:
         """One document in this tenant, or None."""
         query = self.scoped(filter_)
         QUERY_SHAPES.record(self.collection_name, "find", find_example(query, None, 0, 1))
-        return self.collection.find_one(query, projection, session=self.session)
+        return self._reading(query).find_one(query, projection, session=self.session)
 
     def get(self, document_id, projection=None):
         """One document by id in this tenant, or None (also for malformed ids)."""
@@ -133,7 +147,7 @@ class TenantRepository:
         """How many documents match in this tenant."""
         query = self.scoped(filter_)
         QUERY_SHAPES.record(self.collection_name, "count", {"filter": query})
-        return self.collection.count_documents(query, session=self.session)
+        return self._reading(query).count_documents(query, session=self.session)
 
     def page(self, filter_=None, *, sort=None, page=1, limit=20, projection=None):
         """One page of results plus the total count."""
@@ -229,4 +243,5 @@ class TenantRepository:
         QUERY_SHAPES.record(self.collection_name, "aggregate", {"pipeline": stages})
         # Reports scan more than one index range: their own, larger budget.
         with pymongo.timeout(current_app.config["MONGO_REPORT_TIMEOUT_MS"] / 1000):
-            return list(self.collection.aggregate(stages, session=self.session))
+            first = stages[0].get("$match", {}) if stages else {}
+            return list(self._reading(first).aggregate(stages, session=self.session))

@@ -11,6 +11,8 @@ class AttendanceRepository(TenantRepository):
     """Attendance records of one institution."""
 
     collection_name = "attendance"
+    # A roster or a mark touches one classroom: other classrooms' cached sheets stay valid.
+    partition_field = "classroomId"
 
     def mark(self, key, fields):
         """Upsert one record; returns (record, previous or None). Retries a lost insert race."""

@@ -9,10 +9,12 @@ import logging
 import time
 from datetime import timedelta
 
+from bson import ObjectId
 from flask import current_app, g, has_request_context, request
 from pymongo.errors import PyMongoError
 
 from educatenext.caching import generations
+from educatenext.caching.dependencies import ANY_PARTITION
 from educatenext.extensions import mongo
 from educatenext.metrics import RATE_LIMITED
 from educatenext.values import utcnow
@@ -148,20 +150,63 @@ def rate_limit_breached(request_limit):
     security_event("rate_limited", limit=str(request_limit.limit), key=key[-80:])
 
 
+def touched_partition(selector, change, field):
+    """The partition (str) a write touched, given its filter (or inserted document) and its
+    update: ANY_PARTITION unless the filter pins the field and the update leaves it alone."""
+    value = (selector or {}).get(field)
+    if not isinstance(value, ObjectId) or (change and _names_field(change, field)):
+        return ANY_PARTITION
+    return str(value)
+
+
+def _names_field(change, field):
+    """Whether an update document (or pipeline) may set the field."""
+    if isinstance(change, list):
+        return True  # an aggregation-pipeline update can compute anything
+    return field in change or any(
+        isinstance(part, dict) and field in part
+        for operator, part in change.items()
+        if operator.startswith("$")
+    )
+
+
 class AuditedCollection:
     """A pymongo collection whose write methods also append audit events."""
 
-    def __init__(self, collection, institution_id):
+    def __init__(self, collection, institution_id, partition_field=None):
         self._collection = collection
         self._institution_id = institution_id
+        self._partition_field = partition_field
 
     def __getattr__(self, name):
         return getattr(self._collection, name)  # reads (find, aggregate, count...) pass through
 
+    def _partitions(self, writes):
+        """Partition values that (selector, change) writes touched, before and after; None
+        for a collection without partitions. ANY_PARTITION when one could be elsewhere."""
+        if self._partition_field is None:
+            return None
+        field = self._partition_field
+        return {touched_partition(selector, change, field) for selector, change in writes} or {
+            ANY_PARTITION
+        }
+
     def _record(
-        self, action, ids, fields, values=None, previous=None, session=None, institution_id=None
+        self,
+        action,
+        ids,
+        fields,
+        values=None,
+        previous=None,
+        session=None,
+        institution_id=None,
+        writes=(),
     ):
-        generations.note_write(institution_id or self._institution_id, self._collection.name)
+        generations.note_write(
+            institution_id or self._institution_id,
+            self._collection.name,
+            self._partitions(writes),
+        )
         event = {
             "institutionId": institution_id or self._institution_id,
             "action": action,
@@ -189,6 +234,7 @@ class AuditedCollection:
             _values(document),
             session=session,
             institution_id=document.get("institutionId"),
+            writes=[(document, None)],
         )
         return result
 
@@ -199,7 +245,13 @@ class AuditedCollection:
         fields = sorted(
             {k for d in documents for k in d} - {"_id", "createdAt", "updatedAt", "institutionId"}
         )
-        self._record("create", list(result.inserted_ids), fields, session=session)
+        self._record(
+            "create",
+            list(result.inserted_ids),
+            fields,
+            session=session,
+            writes=[(document, None) for document in documents],
+        )
         return result
 
     def _updated(self, action, filter_, update, ids, session, institution_id=None):
@@ -209,7 +261,14 @@ class AuditedCollection:
         if not ids and target is not None:
             ids = list(target["$in"]) if isinstance(target, dict) and "$in" in target else [target]
         self._record(
-            action, ids, fields, values, previous, session=session, institution_id=institution_id
+            action,
+            ids,
+            fields,
+            values,
+            previous,
+            session=session,
+            institution_id=institution_id,
+            writes=[(filter_, update)],
         )
 
     def update_one(self, filter_, update, *args, session=None, **kwargs):
@@ -249,25 +308,35 @@ class AuditedCollection:
         """Run a bulk write and record each operation's fields in one event."""
         requests = list(requests)
         result = self._collection.bulk_write(requests, *args, session=session, **kwargs)
-        fields = set()
+        fields, writes = set(), []
         for operation in requests:
             document = getattr(operation, "_doc", None) or {}
             fields.update(describe_update(document)[0])
-        self._record("update", list(result.upserted_ids.values()), sorted(fields), session=session)
+            selector = getattr(operation, "_filter", None)
+            writes.append((document, None) if selector is None else (selector, document))
+        self._record(
+            "update",
+            list(result.upserted_ids.values()),
+            sorted(fields),
+            session=session,
+            writes=writes,
+        )
         return result
 
     def delete_one(self, filter_, *args, session=None, **kwargs):
         """Delete and record it."""
         result = self._collection.delete_one(filter_, *args, session=session, **kwargs)
         if result.deleted_count:
-            self._record("delete", [filter_.get("_id")], [], session=session)
+            self._record(
+                "delete", [filter_.get("_id")], [], session=session, writes=[(filter_, None)]
+            )
         return result
 
     def delete_many(self, filter_, *args, session=None, **kwargs):
         """Delete many and record it."""
         result = self._collection.delete_many(filter_, *args, session=session, **kwargs)
         if result.deleted_count:
-            self._record("delete", [], [], session=session)
+            self._record("delete", [], [], session=session, writes=[(filter_, None)])
         return result
 
     def find_one_and_replace(self, filter_, replacement, *args, session=None, **kwargs):
@@ -283,5 +352,5 @@ class AuditedCollection:
         """Delete one, returning it, and record it."""
         document = self._collection.find_one_and_delete(filter_, *args, session=session, **kwargs)
         if document is not None:
-            self._record("delete", [document["_id"]], [], session=session)
+            self._record("delete", [document["_id"]], [], session=session, writes=[(filter_, None)])
         return document

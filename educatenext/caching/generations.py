@@ -12,6 +12,7 @@ import time
 import redis
 from flask import current_app, g, has_app_context
 
+from educatenext.caching.dependencies import ANY_PARTITION, partition, split
 from educatenext.extensions import cache
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,21 @@ def publish(response):
     return response
 
 
-def generation_keys(institution_id, collections):
-    """The keys whose tokens an entry depending on these collections must match."""
+def generation_keys(institution_id, dependencies):
+    """The keys whose tokens an entry with these dependencies must match.
+
+    A collection: its tenant's token and the platform's. A partition of one: its own token,
+    the token of writes to an unknown partition, and the platform's (see
+    educatenext.caching.dependencies).
+    """
     keys = []
-    for name in sorted(collections):
-        keys.append(f"gen:{institution_id}:{name}")
+    for dependency in sorted(dependencies):
+        name, part = split(dependency)
+        if part is None:
+            keys.append(f"gen:{institution_id}:{name}")
+        else:
+            keys.append(f"gen:{institution_id}:{dependency}")
+            keys.append(f"gen:{institution_id}:{partition(name, ANY_PARTITION)}")
         keys.append(f"gen:{PLATFORM}:{name}")
     return keys
 
@@ -45,18 +56,30 @@ def new_token():
     return "g" + secrets.token_hex(8)  # never all digits: cachelib would parse an int
 
 
-def note_write(institution_id, collection_name):
-    """Remember, for the end of this request (or command), that a collection changed."""
+def note_write(institution_id, collection_name, partitions=None):
+    """Remember, for the end of this request (or command), that a collection changed.
+
+    partitions: for a partitioned collection, the partition values the write touched
+    (ANY_PARTITION when it may have touched others); None for a collection without partitions.
+    """
     if not has_app_context():
         return
     dirty = g.setdefault("dirty_generations", set())
-    dirty.add(f"gen:{institution_id or PLATFORM}:{collection_name}")
+    if institution_id is None:
+        dirty.add(f"gen:{PLATFORM}:{collection_name}")  # every key of the collection has it
+        return
+    dirty.add(f"gen:{institution_id}:{collection_name}")
+    for value in partitions or ():
+        dirty.add(f"gen:{institution_id}:{partition(collection_name, value)}")
 
 
-def note_read(collection_name):
-    """Record a collection a cached view read (its entry depends on it)."""
+def note_read(collection_name, partition_value=None):
+    """Record what a cached view read (its entry depends on it): a collection or a partition."""
     if has_app_context() and (reads := g.get("cache_reads")) is not None:
-        reads.add(collection_name)
+        if partition_value is None:
+            reads.add(collection_name)
+        else:
+            reads.add(partition(collection_name, partition_value))
 
 
 def publish_writes():

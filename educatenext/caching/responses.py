@@ -18,7 +18,7 @@ import redis
 from flask import Response, current_app, g, request
 
 from educatenext.auth.roles import ADMIN, canonical_role
-from educatenext.caching import fills, generations, localcopies
+from educatenext.caching import dependencies, fills, generations, localcopies
 from educatenext.extensions import cache
 from educatenext.metrics import CACHE_FILL_WAITS as COALESCED
 from educatenext.metrics import record_cache_lookup
@@ -120,7 +120,7 @@ def prefetch_keys(claims, policy=None, req=request):
         return []
     role = canonical_role(claims.get("role"))
     key = entry_key(policy.area, scope_of(claims["inst"], role, claims["sub"]), req)
-    learned = LEARNED_DEPENDENCIES.get(req.endpoint, ())
+    learned = dependencies.resolve(LEARNED_DEPENDENCIES.get(req.endpoint, ()), req)
     tokens = generations.generation_keys(claims["inst"], learned)
     return tokens if localcopies.store().get(key) is not None else [key, *tokens]
 
@@ -196,7 +196,7 @@ def _serve(policy, view, args, kwargs):
     institution = str(identity.institution_id)
     key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id))
     prefetched = g.pop("cache_prefetched", None) or {}
-    learned = LEARNED_DEPENDENCIES.get(request.endpoint, ())
+    learned = dependencies.resolve(LEARNED_DEPENDENCIES.get(request.endpoint, ()), request)
     try:
         hit = hit_response(policy, identity, prefetched)
         if hit is not None:
@@ -231,8 +231,8 @@ def _build(policy, view, args, kwargs, key, identity, learned, before):
         response = view(*args, **kwargs)
     finally:
         reads = g.pop("cache_reads")
-    LEARNED_DEPENDENCIES[request.endpoint] = tuple(sorted(reads | set(learned)))
-    if before is not None and response.status_code == 200 and reads <= set(learned):
+    _learn_dependencies(reads, request)
+    if before is not None and response.status_code == 200 and dependencies.covered(reads, learned):
         _store(key, identity, learned, before, response)
     response.headers["X-Cache"] = "MISS"
     return response
@@ -250,7 +250,7 @@ def _serve_filled(policy, key, entry):
     """Serve the entry another caller built while this one waited: a hit, counted apart too."""
     COALESCED.labels(area=policy.area, outcome="served").inc()
     record_cache_lookup(policy.area, hit=True)
-    _learn_dependencies(entry.dependencies, request.endpoint)
+    _learn_dependencies(entry.dependencies, request)
     localcopies.store().put(key, entry)
     return _response(entry, "HIT")
 
@@ -281,7 +281,7 @@ def current_entry(policy, identity, prefetched, req=request):
             return None
         copies.put(key, entry)
     record_cache_lookup(policy.area, hit=True)
-    _learn_dependencies(entry.dependencies, req.endpoint)
+    _learn_dependencies(entry.dependencies, req)
     return entry
 
 
@@ -293,12 +293,16 @@ def _current(entry, institution, identity, prefetched):
     )
 
 
-def _learn_dependencies(dependencies, endpoint):
-    """Learn from a hit too: a worker whose entries another worker stored never misses, and
-    without this it would read the generation tokens in a second round trip on every hit."""
-    learned = LEARNED_DEPENDENCIES.get(endpoint, ())
-    if not set(dependencies) <= set(learned):
-        LEARNED_DEPENDENCIES[endpoint] = tuple(sorted({*learned, *dependencies}))
+def _learn_dependencies(read, req):
+    """Learn what the endpoint reads, from a miss's reads or a hit's entry.
+
+    From hits too: a worker whose entries another worker stored never misses, and without
+    this it would read the generation tokens in a second round trip on every hit.
+    """
+    learned = LEARNED_DEPENDENCIES.get(req.endpoint, ())
+    templates = dependencies.generalise(read, req)
+    if not templates <= set(learned):
+        LEARNED_DEPENDENCIES[req.endpoint] = tuple(sorted({*learned, *templates}))
 
 
 def _tokens(institution, dependencies, prefetched):

@@ -21,7 +21,7 @@ class NoteRepository(TenantRepository):
 def notes(app, monkeypatch):
     """Repositories for two schools over one mongomock database."""
     database = mongomock.MongoClient(tz_aware=True).db
-    monkeypatch.setattr(NoteRepository, "collection", property(lambda self: database.notes))
+    monkeypatch.setattr(NoteRepository, "_open", lambda self, partition_value: database.notes)
     with app.app_context():
         yield NoteRepository(TenantScope.of(SCHOOL_A)), NoteRepository(TenantScope.of(SCHOOL_B))
 
