@@ -11,6 +11,7 @@ import random
 import time
 from datetime import UTC, datetime
 
+import gevent
 from locust import HttpUser, between, events, task
 
 ACCOUNTS = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())  # noqa: SIM115
@@ -18,6 +19,18 @@ TODAY = datetime.now(UTC).date().isoformat()
 # Every request's start, name, time and outcome, so run.py can report a window of the run
 # (locust's own statistics are cumulative from the start).
 REQUESTS = []
+# locust starts each second's users (the spawn rate) in one burst, and each makes its first
+# request at once: 100 requests within a few milliseconds, every second of the ramp. "spread"
+# (the default) starts each user at a random moment within its second instead (same arrival
+# rate, no lockstep); "burst" keeps locust's own timing.
+ARRIVAL = os.environ.get("LOADTEST_ARRIVAL", "spread")
+SPAWN_INTERVAL_SECONDS = 1.0
+
+
+def arrive():
+    """Wait for this user's moment of arrival within its spawn second (see ARRIVAL)."""
+    if ARRIVAL == "spread":
+        gevent.sleep(random.uniform(0, SPAWN_INTERVAL_SECONDS))  # noqa: S311
 
 
 @events.request.add_listener
@@ -47,7 +60,8 @@ class AdminDashboard(HttpUser):
     wait_time = between(5, 15)
 
     def on_start(self):
-        """Pick an admin account."""
+        """Arrive; pick an admin account."""
+        arrive()
         self.account = random.choice(ACCOUNTS["admins"])  # noqa: S311
         self.headers = bearer(self.account["token"])
 
@@ -77,7 +91,8 @@ class Teacher(HttpUser):
     wait_time = between(5, 15)
 
     def on_start(self):
-        """Pick a teacher account."""
+        """Arrive; pick a teacher account."""
+        arrive()
         self.account = random.choice(ACCOUNTS["teachers"])  # noqa: S311
         self.headers = bearer(self.account["token"])
 
@@ -110,7 +125,8 @@ class Student(HttpUser):
     wait_time = between(5, 15)
 
     def on_start(self):
-        """Pick a student account."""
+        """Arrive; pick a student account."""
+        arrive()
         self.account = random.choice(ACCOUNTS["students"])  # noqa: S311
         self.headers = bearer(self.account["token"])
 

@@ -7,7 +7,7 @@ Besides the whole run, it reports the steady state: requests that started after 
 LOADTEST_WARMUP_SECONDS (the cold start, when every user's first visits are misses), with the
 hit ratio over the same window.
 Usage: make loadtest [LOADTEST_USERS=1000] [LOADTEST_SECONDS=180] [LOADTEST_WORKERS=2]
-       [LOADTEST_WARMUP_SECONDS=60]
+       [LOADTEST_WARMUP_SECONDS=60] [LOADTEST_ARRIVAL=spread|burst]
 """
 
 import csv
@@ -40,6 +40,11 @@ USERS = int(os.environ.get("LOADTEST_USERS", "1000"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "180"))
 WORKERS = int(os.environ.get("LOADTEST_WORKERS", "2"))
 WARMUP = int(os.environ.get("LOADTEST_WARMUP_SECONDS", "60"))
+ARRIVAL = os.environ.get("LOADTEST_ARRIVAL", "spread")  # see locustfile.py
+ARRIVALS = {
+    "spread": "each user's first request at a random moment within its spawn second",
+    "burst": "locust's own: each second's 100 users' first requests at the same moment",
+}
 PASSWORD = "Seeded-School-Passphrase-1"
 OUT = ROOT / "docs" / "benchmarks"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -82,6 +87,8 @@ def start_of_day(db, sample):
 
 def main():
     """Stack up, locust, summary."""
+    if ARRIVAL not in ARRIVALS:
+        raise SystemExit(f"LOADTEST_ARRIVAL must be one of {', '.join(ARRIVALS)}")
     data = ROOT / "var" / "bench" / "S"
     data.mkdir(parents=True, exist_ok=True)
     scratch = data / "loadtest"
@@ -126,8 +133,8 @@ def main():
         "# Load test: 1,000 concurrent users" if USERS == 1000 else f"# Load test: {USERS} users",
         "",
         f"locust, {USERS} users (admins 1 : teachers 3 : students 6), think time 5-15 s, "
-        f"{SECONDS} s, ramp 100 users/s; gunicorn {WORKERS} sync workers, production config, "
-        "scale S.",
+        f"{SECONDS} s, ramp 100 users/s ({ARRIVAL} arrivals: {ARRIVALS[ARRIVAL]}); "
+        f"gunicorn {WORKERS} sync workers, production config, scale S.",
         "",
         "| endpoint | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
