@@ -73,7 +73,11 @@ def in_background(call):
     return join
 
 
-def test_a_miss_waits_for_the_fill_under_way_and_serves_it(app, make_app, api):
+def fill_under_way(app, make_app, api):
+    """A stale entry being rebuilt by one worker, held mid-build; another worker to read it.
+
+    Returns (admin, the other worker, its command counter, a join for the build's response).
+    """
     admin = api("admin", "a")
     stale_students_entry(admin)
     builder_reads, waiter_reads = StudentReads(hold_seconds=0.5), StudentReads()
@@ -81,6 +85,11 @@ def test_a_miss_waits_for_the_fill_under_way_and_serves_it(app, make_app, api):
     waiter = worker(app, make_app, waiter_reads)
     built = in_background(lambda: builder.get("/api/v1/students", headers=admin.headers))
     assert builder_reads.holding.wait(5)
+    return admin, waiter, waiter_reads, built
+
+
+def test_a_miss_waits_for_the_fill_under_way_and_serves_it(app, make_app, api):
+    admin, waiter, waiter_reads, built = fill_under_way(app, make_app, api)
     waited = waiter.get("/api/v1/students", headers=admin.headers)
     first = built()
     assert first.headers["X-Cache"] == "MISS"
@@ -92,13 +101,7 @@ def test_a_miss_waits_for_the_fill_under_way_and_serves_it(app, make_app, api):
 
 def test_a_waiter_builds_its_own_when_the_fill_predates_a_write_it_saw(app, make_app, api):
     """Read-your-writes: the entry being built was read before the write, so it is not served."""
-    admin = api("admin", "a")
-    stale_students_entry(admin)
-    builder_reads, waiter_reads = StudentReads(hold_seconds=0.5), StudentReads()
-    builder = worker(app, make_app, builder_reads)
-    waiter = worker(app, make_app, waiter_reads)
-    built = in_background(lambda: builder.get("/api/v1/students", headers=admin.headers))
-    assert builder_reads.holding.wait(5)
+    admin, waiter, waiter_reads, built = fill_under_way(app, make_app, api)
     created = waiter.post(
         "/api/v1/students", headers=admin.headers, json={"name": "Zoe Late", "admissionYear": 2026}
     )

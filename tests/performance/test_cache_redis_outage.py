@@ -5,16 +5,8 @@ import time
 import pytest
 
 from educatenext.caching import generations
-from scripts.localservers import RedisServer
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

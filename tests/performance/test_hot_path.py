@@ -13,8 +13,6 @@ import pytest
 import redis
 from pymongo import monitoring
 
-from scripts.localservers import RedisServer
-
 pytestmark = pytest.mark.redis
 
 
@@ -33,13 +31,6 @@ class CommandCounter(monitoring.CommandListener):
 
     def failed(self, event):
         """Not needed."""
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

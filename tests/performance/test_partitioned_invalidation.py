@@ -12,20 +12,12 @@ from educatenext.audit.recorder import touched_partition
 from educatenext.caching import dependencies, generations
 from educatenext.caching.dependencies import ANY_PARTITION
 from educatenext.repository import TenantScope
-from scripts.localservers import RedisServer
 from tests.performance.test_hot_path import commands_during
 from tests.performance.test_response_cache import read_until_hit
 
 pytestmark = pytest.mark.redis
 
 TODAY = datetime.now(UTC).date().isoformat()
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
