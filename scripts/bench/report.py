@@ -30,7 +30,9 @@ def write(results, out):
         f"Run started {results['started']} on this machine (2 cores); gunicorn 2 sync workers "
         f"with gunicorn.conf.py and the production config, secantusdb and redis-server on "
         f"loopback; wrk 2 threads, {results['connections']} connections, {results['seconds']} s "
-        f"per line unless stated. Regenerate with `make bench`.",
+        f"per line unless stated; each line starts once the server answers /health at once "
+        f"again (the backlog the previous line left is drained first). Regenerate with "
+        f"`make bench`.",
         "",
     ]
     for scale in scales:
@@ -39,13 +41,14 @@ def write(results, out):
             f"## Scale {scale}: {data['students']:,} students, "
             f"{data.get('attendance', 0):,} attendance records",
             "",
-            "| measurement | req/s | p50 ms | p95 ms | p99 ms | errors |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| measurement | req/s | p50 ms | p95 ms | p99 ms | errors | backlog drained in s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for label, row in data.get("rows", {}).items():
             lines.append(
                 f"| {label} | {row['rps']:,.0f} | {row['p50']:.2f} | {row['p95']:.2f} | "
-                f"{row['p99']:.2f} | {row['errors']} ({row['error_rate']:.2%}) |"
+                f"{row['p99']:.2f} | {row['errors']} ({row['error_rate']:.2%}) | "
+                f"{row.get('drain_seconds', 0):.1f} |"
             )
         lines.append("")
         if "mixed_hit_ratio" in data:

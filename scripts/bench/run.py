@@ -72,8 +72,31 @@ def http(base, method, path, token=None, body=None):
         return response.status, response.headers, parsed
 
 
-def seed(scale, students, mongo_uri, db_name):
-    """Seed once per scale: the generator through `flask seed` (bulk writes)."""
+def drain(base, quick_seconds=0.05, timeout=300.0):
+    """Seconds until the server answers /health at once again after a wrk run.
+
+    wrk stops at its deadline, but the connections it opened and abandoned are still queued
+    in the listen backlog, and sync workers serve them all first: without this, a line that
+    overloads the server hands its queue to the next line, which then measures that queue.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        asked = time.monotonic()
+        try:
+            http(base, "GET", "/health")
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.2)
+            continue
+        if time.monotonic() - asked < quick_seconds:
+            break
+    return time.monotonic() - started
+
+
+def seed(scale, students, mongo_uri, db_name, institutions=1):
+    """Seed once per scale: the generator through `flask seed` (bulk writes).
+
+    students is the total; it is split evenly over institutions (schools of the same size).
+    """
     client = MongoClient(mongo_uri)
     env = {**os.environ, "MONGO_URI": mongo_uri, "MONGO_DB_NAME": db_name,
            "EDUCATENEXT_ENV": "development", "FLASK_APP": "wsgi"}  # fmt: skip
@@ -82,7 +105,8 @@ def seed(scale, students, mongo_uri, db_name):
     if client[db_name].students.estimated_document_count() >= students:
         click.echo(f"[{scale}] reusing seeded data ({students:,} students)")
         return
-    subprocess.run([*flask, "seed", "--students", str(students), "--days", str(DAYS),
+    subprocess.run([*flask, "seed", "--institutions", str(institutions),
+                    "--students", str(students // institutions), "--days", str(DAYS),
                     "--grades-per-student", "2"], env=env, cwd=ROOT, check=True)  # fmt: skip
 
 
@@ -240,10 +264,12 @@ def run_scale(scale, students, results):
 
         def measure(label, server, entries, **kw):
             stats = wrk(entries, base=server.url, **kw)
+            stats["drain_seconds"] = drain(server.url)
             rows[label] = stats
             click.echo(f"[{scale}] {label:<42} {stats['rps']:>8.0f} req/s  p50 {stats['p50']:6.2f}"
                        f"  p95 {stats['p95']:6.2f}  p99 {stats['p99']:6.2f} ms"
-                       f"  errors {stats['errors']}")  # fmt: skip
+                       f"  errors {stats['errors']}"
+                       f"  drained in {stats['drain_seconds']:.1f} s")  # fmt: skip
             return stats
 
         server = stack.serve("scripts.bench_apps:bare")
