@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from educatenext import create_app
+from educatenext.caching import generations
 from educatenext.config import TestingConfig
 from educatenext.extensions import limiter, mongo
 from educatenext.migrate import apply_pending
@@ -39,9 +40,18 @@ def redis_url():
 
 @pytest.fixture(autouse=True)
 def redis_breaker_closed():
-    """A Redis outage in one test must not make the next one fail fast."""
+    """A Redis outage in one test must not make the next one fail fast.
+
+    Nor may its pending invalidations: their retry thread would keep calling that test's
+    stopped Redis, tripping the process-wide breaker in the tests after it.
+    """
     Breaker.reset()
     yield
+    with generations.PENDING.lock:
+        generations.PENDING.keys.clear()
+        retrying = generations.PENDING.thread
+    if retrying is not None:
+        retrying.join(timeout=5)  # it ends at its next try, finding nothing left
     Breaker.reset()
 
 

@@ -137,13 +137,20 @@ def context_from_parts(user_part, session_part, user_id):
 def build_user_context(user_id):
     """The cacheable facts about a user (plain types only), from MongoDB."""
     user = UserRepository(TenantScope.platform_wide()).get(user_id)
+    institution_id = (user or {}).get("institutionId")
+    institution = None
+    if institution_id is not None:
+        institution = InstitutionRepository(TenantScope.of(institution_id)).get(institution_id)
+    return user_context(user, institution)
+
+
+def user_context(user, institution):
+    """The cacheable facts about a user, from their document and their institution's."""
     if user is None or user.get("status") != ACTIVE:
         return {"active": False}
     institution_id = user.get("institutionId")
-    if institution_id is not None:
-        institution = InstitutionRepository(TenantScope.of(institution_id)).get(institution_id)
-        if institution is None or institution.get("status") != ACTIVE:
-            return {"active": False}
+    if institution_id is not None and (institution is None or institution.get("status") != ACTIVE):
+        return {"active": False}
     return {
         "active": True,
         "institutionId": str(institution_id) if institution_id else None,
@@ -158,7 +165,11 @@ def build_user_context(user_id):
 
 def build_session_context(session_id):
     """The cacheable state of a session, from MongoDB."""
-    session = SessionRepository(TenantScope.platform_wide()).get(session_id)
+    return session_context(SessionRepository(TenantScope.platform_wide()).get(session_id))
+
+
+def session_context(session):
+    """The cacheable state of a session, from its document."""
     if session is None or session.get("revokedAt") is not None:
         return {"active": False}
     return {
@@ -166,6 +177,24 @@ def build_session_context(session_id):
         "userId": str(session["userId"]),
         "expiresAt": session["expiresAt"].timestamp(),
     }
+
+
+def remember_auth_context(user, institution, session):
+    """Cache the context of a session just issued tokens, from the documents that vetted it.
+
+    Its first request (an app's first screen, right after login) then reads the user, the
+    institution and the session from Redis rather than from MongoDB. Changes delete the keys
+    (forget_user, forget_sessions); as with a context cached by load_auth_context, one that
+    lands between the documents' read and this write is bounded by AUTH_CACHE_TTL_SECONDS.
+    """
+    fresh = {
+        user_cache_key(user["_id"]): user_context(user, institution),
+        session_cache_key(session["_id"]): session_context(session),
+    }
+    try:
+        cache.set_many(fresh, timeout=current_app.config["AUTH_CACHE_TTL_SECONDS"])
+    except redis.RedisError:
+        log.warning("auth cache unavailable; the first request reads MongoDB")
 
 
 def identity_from_context(context, session_id):

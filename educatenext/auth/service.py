@@ -53,7 +53,9 @@ def login(email, password):
         matches = needs_rehash = False
     else:
         matches, needs_rehash = verify_password(user.get("passwordHash", ""), password)
-    if not matches or not _may_log_in(user):
+    # Read only once the password matched: unknown emails and wrong passwords do the same work.
+    institution = institution_of(user) if matches else None
+    if not matches or not _may_log_in(user, institution):
         _record_failure(throttle_key)
         security_log.warning("login failed", extra={"fields": {"event": "login_failure"}})
         security_event("login_failure", (user or {}).get("institutionId"), emailHash=throttle_key)
@@ -68,17 +70,23 @@ def login(email, password):
         extra={"fields": {"event": "login_success", "userId": str(user["_id"])}},
     )
     security_event("login_success", user.get("institutionId"), userId=user["_id"])
-    return open_session(user)
+    return open_session(user, institution)
 
 
-def _may_log_in(user):
+def institution_of(user):
+    """The user's institution document (None for a super-admin, or when it is gone)."""
+    institution_id = user.get("institutionId")
+    if institution_id is None:
+        return None
+    return InstitutionRepository(TenantScope.of(institution_id)).get(institution_id)
+
+
+def _may_log_in(user, institution):
     """Active user of an active institution (super-admins have none)."""
     if user is None or user.get("status") != "active":
         return False
-    institution_id = user.get("institutionId")
-    if institution_id is None:
+    if user.get("institutionId") is None:
         return canonical_role(user.get("role")) == "super_admin"
-    institution = InstitutionRepository(TenantScope.of(institution_id)).get(institution_id)
     return institution is not None and institution.get("status") == "active"
 
 
@@ -110,7 +118,7 @@ def _record_failure(throttle_key):
     )
 
 
-def open_session(user):
+def open_session(user, institution):
     """Create a session (refresh-token family) and its first tokens."""
     now = utcnow()
     ttl = timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL_SECONDS"])
@@ -125,11 +133,14 @@ def open_session(user):
             "ip": request.remote_addr,
         }
     )
-    return token_response(user, session)
+    return token_response(user, session, institution)
 
 
-def token_response(user, session):
-    """The login/refresh answer (contract shape) with a new refresh token of this session."""
+def token_response(user, session, institution):
+    """The login/refresh answer (contract shape) with a new refresh token of this session.
+
+    The caller has vetted user, session and institution; their auth context is cached here.
+    """
     refresh_token = new_opaque_token()
     RefreshTokenRepository(PLATFORM).insert(
         {
@@ -142,6 +153,7 @@ def token_response(user, session):
         }
     )
     access_token = issue_access_token(user, session["_id"])
+    auth_identity.remember_auth_context(user, institution, session)
     return {
         "token": access_token,
         "accessToken": access_token,
@@ -181,9 +193,10 @@ def refresh(refresh_token):
     if session is None or session.get("revokedAt") is not None or session["expiresAt"] <= utcnow():
         raise invalid
     user = UserRepository(PLATFORM).get(record["userId"])
-    if not _may_log_in(user):
+    institution = institution_of(user) if user else None
+    if not _may_log_in(user, institution):
         raise invalid
-    return token_response(user, session)
+    return token_response(user, session, institution)
 
 
 def profile(identity):
@@ -253,4 +266,4 @@ def register(payload):
 
     with mongo.client.start_session() as session:
         user = session.with_transaction(write)
-    return open_session(user)
+    return open_session(user, institution_of(user))

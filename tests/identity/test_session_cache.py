@@ -2,10 +2,39 @@
 
 import pytest
 import redis
+from pymongo import monitoring
 
 from educatenext.extensions import mongo
 from scripts.localservers import RedisServer
 from tests.conftest import PASSWORD
+
+
+class CollectionsRead(monitoring.CommandListener):
+    """The collection each MongoDB command named, in order."""
+
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        """Note its collection."""
+        self.names.append(event.command.get(event.command_name))
+
+    def succeeded(self, event):
+        """Not needed."""
+
+    def failed(self, event):
+        """Not needed."""
+
+
+@pytest.fixture
+def reads():
+    return CollectionsRead()
+
+
+@pytest.fixture
+def app(make_app, reads):
+    """The default test app, with its MongoDB commands recorded."""
+    return make_app(MONGO_EVENT_LISTENERS=[reads])
 
 
 def cached_keys(app):
@@ -26,6 +55,29 @@ def test_context_is_cached_and_used_without_mongodb(app, client, world, login):
     with app.app_context():
         mongo.db.users.update_one({"_id": teacher_id}, {"$set": {"status": "inactive"}})
     assert client.get("/api/v1/auth/me", headers=token).status_code == 200
+
+
+def test_login_caches_the_context_so_the_first_request_reads_no_auth_documents(
+    app, client, world, login, reads
+):
+    token = {"x-auth-token": login("teacher@a.test")["token"]}
+    teacher_id = world["a"]["teacher"]["_id"]
+    assert f"{app.config['CACHE_KEY_PREFIX']}auth:user:{teacher_id}" in cached_keys(app)
+    reads.names.clear()
+    assert client.get("/api/v1/students", headers=token).status_code == 200
+    assert reads.names  # the list itself came from MongoDB
+    assert not {"users", "institutions", "sessions"} & set(reads.names)
+
+
+def test_a_refresh_caches_the_context_too(app, client, world, login, reads):
+    answer = login("teacher@a.test")
+    redis.Redis.from_url(app.config["REDIS_URL"]).delete(*cached_keys(app))
+    refreshed = client.post("/api/v1/auth/refresh", json={"refreshToken": answer["refreshToken"]})
+    assert refreshed.status_code == 200
+    reads.names.clear()
+    headers = {"x-auth-token": refreshed.get_json()["token"]}
+    assert client.get("/api/v1/students", headers=headers).status_code == 200
+    assert not {"users", "institutions", "sessions"} & set(reads.names)
 
 
 def test_changes_through_the_service_invalidate_at_once(app, client, world, login, auth_headers):
@@ -53,6 +105,11 @@ def test_redis_down_falls_back_to_mongodb_never_401(make_app, world):
     for _ in range(3):
         response = client.get("/api/v1/auth/me", headers=headers)
         assert response.status_code == 200
+    # A login cannot cache the context it vetted: it still succeeds, and so does its request.
+    again = client.post("/api/v1/auth/login", json={"email": "t@x.test", "password": PASSWORD})
+    assert again.status_code == 200
+    fresh = {"x-auth-token": again.get_json()["token"]}
+    assert client.get("/api/v1/auth/me", headers=fresh).status_code == 200
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
