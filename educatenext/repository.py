@@ -64,6 +64,17 @@ class TenantScope:
         return cls(None, platform=True)
 
 
+def known_total(skip, limit, items):
+    """The total a page itself proves, or None when only a count can tell.
+
+    A page shorter than its limit with rows on it is the last one, and an empty first page
+    means no rows at all: most lists (a class of 40 under the default limit) need no count.
+    """
+    if 0 < len(items) < limit or (skip == 0 and not items):
+        return skip + len(items)
+    return None
+
+
 class TenantRepository:
     """CRUD helpers that inject institutionId into every filter, insert and pipeline."""
 
@@ -151,10 +162,10 @@ class TenantRepository:
 
     def page(self, filter_=None, *, sort=None, page=1, limit=20, projection=None):
         """One page of results plus the total count."""
-        items = self.find(
-            filter_, sort=sort, skip=(page - 1) * limit, limit=limit, projection=projection
-        )
-        return items, self.count(filter_)
+        skip = (page - 1) * limit
+        items = self.find(filter_, sort=sort, skip=skip, limit=limit, projection=projection)
+        total = known_total(skip, limit, items)
+        return items, self.count(filter_) if total is None else total
 
     @staticmethod
     def with_search_keys(document):

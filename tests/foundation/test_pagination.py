@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from pymongo import monitoring
 
 from educatenext.extensions import api
 from tests import probe
@@ -60,3 +61,57 @@ def test_limit_is_capped_by_configuration(make_app):
     response = client.get("/api/v1/probe/widgets?limit=50")
     assert len(response.get_json()) == 3
     assert json.loads(response.headers["X-Pagination"])["limit"] == 3
+
+
+class Counts(monitoring.CommandListener):
+    """How many count commands (count_documents runs an aggregate with $count) were sent."""
+
+    def __init__(self):
+        self.count = 0
+
+    def started(self, event):
+        """One more when it counts."""
+        if event.command_name == "aggregate" and any(
+            "$group" in stage or "$count" in stage for stage in event.command["pipeline"]
+        ):
+            self.count += 1
+
+    def succeeded(self, event):
+        """Not needed."""
+
+    def failed(self, event):
+        """Not needed."""
+
+
+@pytest.mark.parametrize(
+    ("query", "codes", "total", "counted"),
+    [
+        ("page=3&limit=10", 5, 25, False),  # a short page is the last: its total is known
+        ("page=1&limit=30", 25, 25, False),
+        ("page=1&limit=25", 25, 25, True),  # a full page may have more after it
+        ("page=2&limit=10", 10, 25, True),
+        ("page=4&limit=10", 0, 25, True),  # past the end: only a count can tell the total
+    ],
+)
+def test_a_page_counts_only_when_it_cannot_know_the_total(make_app, query, codes, total, counted):
+    listener = Counts()
+    app = make_app(MONGO_EVENT_LISTENERS=[listener])
+    api.register_blueprint(probe.blp, url_prefix="/api/v1/probe")
+    client = app.test_client()
+    for number in range(25):
+        client.post("/api/v1/probe/widgets", json={"code": f"w{number:02d}"})
+    listener.count = 0
+    response = client.get(f"/api/v1/probe/widgets?{query}")
+    assert len(response.get_json()) == codes
+    assert response.headers["X-Total-Count"] == str(total)
+    assert listener.count == (1 if counted else 0)
+
+
+def test_an_empty_list_is_a_total_of_zero_without_a_count(make_app):
+    listener = Counts()
+    app = make_app(MONGO_EVENT_LISTENERS=[listener])
+    api.register_blueprint(probe.blp, url_prefix="/api/v1/probe")
+    response = app.test_client().get("/api/v1/probe/widgets")
+    assert response.get_json() == []
+    assert response.headers["X-Total-Count"] == "0"
+    assert listener.count == 0
