@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from pymongo import monitoring
 
 from educatenext.extensions import api
 from tests import probe
+from tests.commands import CommandLog
 
 
 @pytest.fixture
@@ -63,26 +63,6 @@ def test_limit_is_capped_by_configuration(make_app):
     assert json.loads(response.headers["X-Pagination"])["limit"] == 3
 
 
-class Counts(monitoring.CommandListener):
-    """How many count commands (count_documents runs an aggregate with $count) were sent."""
-
-    def __init__(self):
-        self.count = 0
-
-    def started(self, event):
-        """One more when it counts."""
-        if event.command_name == "aggregate" and any(
-            "$group" in stage or "$count" in stage for stage in event.command["pipeline"]
-        ):
-            self.count += 1
-
-    def succeeded(self, event):
-        """Not needed."""
-
-    def failed(self, event):
-        """Not needed."""
-
-
 @pytest.mark.parametrize(
     ("query", "codes", "total", "counted"),
     [
@@ -94,24 +74,24 @@ class Counts(monitoring.CommandListener):
     ],
 )
 def test_a_page_counts_only_when_it_cannot_know_the_total(make_app, query, codes, total, counted):
-    listener = Counts()
+    listener = CommandLog()
     app = make_app(MONGO_EVENT_LISTENERS=[listener])
     api.register_blueprint(probe.blp, url_prefix="/api/v1/probe")
     client = app.test_client()
     for number in range(25):
         client.post("/api/v1/probe/widgets", json={"code": f"w{number:02d}"})
-    listener.count = 0
+    listener.clear()
     response = client.get(f"/api/v1/probe/widgets?{query}")
     assert len(response.get_json()) == codes
     assert response.headers["X-Total-Count"] == str(total)
-    assert listener.count == (1 if counted else 0)
+    assert listener.counts() == (1 if counted else 0)
 
 
 def test_an_empty_list_is_a_total_of_zero_without_a_count(make_app):
-    listener = Counts()
+    listener = CommandLog()
     app = make_app(MONGO_EVENT_LISTENERS=[listener])
     api.register_blueprint(probe.blp, url_prefix="/api/v1/probe")
     response = app.test_client().get("/api/v1/probe/widgets")
     assert response.get_json() == []
     assert response.headers["X-Total-Count"] == "0"
-    assert listener.count == 0
+    assert listener.counts() == 0

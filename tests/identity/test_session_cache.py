@@ -2,33 +2,16 @@
 
 import pytest
 import redis
-from pymongo import monitoring
 
 from educatenext.extensions import mongo
 from scripts.localservers import RedisServer
+from tests.commands import CommandLog
 from tests.conftest import PASSWORD
-
-
-class CollectionsRead(monitoring.CommandListener):
-    """The collection each MongoDB command named, in order."""
-
-    def __init__(self):
-        self.names = []
-
-    def started(self, event):
-        """Note its collection."""
-        self.names.append(event.command.get(event.command_name))
-
-    def succeeded(self, event):
-        """Not needed."""
-
-    def failed(self, event):
-        """Not needed."""
 
 
 @pytest.fixture
 def reads():
-    return CollectionsRead()
+    return CommandLog()
 
 
 @pytest.fixture
@@ -63,10 +46,10 @@ def test_login_caches_the_context_so_the_first_request_reads_no_auth_documents(
     token = {"x-auth-token": login("teacher@a.test")["token"]}
     teacher_id = world["a"]["teacher"]["_id"]
     assert f"{app.config['CACHE_KEY_PREFIX']}auth:user:{teacher_id}" in cached_keys(app)
-    reads.names.clear()
+    reads.clear()
     assert client.get("/api/v1/students", headers=token).status_code == 200
-    assert reads.names  # the list itself came from MongoDB
-    assert not {"users", "institutions", "sessions"} & set(reads.names)
+    assert reads.sent  # the list itself came from MongoDB
+    assert not {"users", "institutions", "sessions"} & reads.collections()
 
 
 def test_a_refresh_caches_the_context_too(app, client, world, login, reads):
@@ -74,10 +57,10 @@ def test_a_refresh_caches_the_context_too(app, client, world, login, reads):
     redis.Redis.from_url(app.config["REDIS_URL"]).delete(*cached_keys(app))
     refreshed = client.post("/api/v1/auth/refresh", json={"refreshToken": answer["refreshToken"]})
     assert refreshed.status_code == 200
-    reads.names.clear()
+    reads.clear()
     headers = {"x-auth-token": refreshed.get_json()["token"]}
     assert client.get("/api/v1/students", headers=headers).status_code == 200
-    assert not {"users", "institutions", "sessions"} & set(reads.names)
+    assert not {"users", "institutions", "sessions"} & reads.collections()
 
 
 def test_changes_through_the_service_invalidate_at_once(app, client, world, login, auth_headers):

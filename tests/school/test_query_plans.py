@@ -1,12 +1,11 @@
 """Every query shape the list endpoints issue is served by an index (explain on the real server)."""
 
 import itertools
-import threading
 
 import pytest
-from pymongo import monitoring
 
 from educatenext.extensions import mongo
+from tests.commands import CommandLog
 
 TENANT_COLLECTIONS = {
     "users",
@@ -19,31 +18,10 @@ TENANT_COLLECTIONS = {
 }
 
 
-class FindRecorder(monitoring.CommandListener):
-    """Keeps the filter and sort of every find the app sends."""
-
-    def __init__(self):
-        self.finds = []
-        self.lock = threading.Lock()
-
-    def started(self, event):
-        """Record finds on tenant collections."""
-        command = event.command
-        if event.command_name == "find" and command["find"] in TENANT_COLLECTIONS:
-            with self.lock:
-                self.finds.append((command["find"], command.get("filter", {}), command.get("sort")))
-
-    def succeeded(self, event):
-        """Not needed."""
-
-    def failed(self, event):
-        """Not needed."""
-
-
 @pytest.fixture
 def recorder():
     """One recorder per test."""
-    return FindRecorder()
+    return CommandLog()
 
 
 @pytest.fixture
@@ -109,11 +87,11 @@ def test_every_list_query_uses_an_index(app, client, world, auth_headers, record
     calls = list(list_calls())
     for role, path in calls:
         headers = auth_headers(role)
-        recorder.finds.clear()
+        recorder.clear()
         response = client.get("/api/v1" + path.format(**ids), headers=headers)
         assert response.status_code == 200, (role, path, response.get_json())
         with app.app_context():
-            for collection, filter_, sort in recorder.finds:
+            for collection, filter_, sort in recorder.finds(TENANT_COLLECTIONS):
                 if "institutionId" not in filter_:
                     continue  # platform lookups by _id (auth context) are primary-key reads
                 plan = str(winning_plan(mongo.db, collection, filter_, sort))
@@ -123,9 +101,9 @@ def test_every_list_query_uses_an_index(app, client, world, auth_headers, record
 
 def test_login_finds_the_user_by_an_index(app, world, login, recorder):
     """The email lookup is platform-wide: a scan of every user made login take seconds at scale."""
-    recorder.finds.clear()
+    recorder.clear()
     login("admin@a.test")
-    lookups = [(c, f, s) for c, f, s in recorder.finds if c == "users" and "email" in f]
+    lookups = [(c, f, s) for c, f, s in recorder.finds({"users"}) if "email" in f]
     assert lookups
     with app.app_context():
         for collection, filter_, sort in lookups:
