@@ -196,9 +196,9 @@ def context(base, db):
     }
 
 
-def report_paths(ctx):
-    """The report endpoints (name, path, role token)."""
-    day = datetime.now(UTC).date()
+def report_paths(ctx, day=None):
+    """The report endpoints (name, path, role token), on day (default: today)."""
+    day = day or datetime.now(UTC).date()
     period = f"startDate={day - timedelta(days=30)}&endDate={day}"
     room, student = ctx["classroom"], ctx["student"]
     return [
