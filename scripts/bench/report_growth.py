@@ -19,19 +19,12 @@ sys.path.insert(0, str(ROOT))
 
 from pymongo import MongoClient  # noqa: E402
 
-from scripts.bench.run import BASE_STUDENTS, report_paths, seed  # noqa: E402
+from scripts.bench.run import SCALES, report_paths, seed  # noqa: E402
 from scripts.localservers import MongoServer  # noqa: E402
 
 ROUNDS = int(os.environ.get("GROWTH_ROUNDS", "10"))
 PASSWORD = "Seeded-School-Passphrase-1"
 BENCH_CLASSROOM = "Grade 5 A"  # scripts/bench/run.py context()
-
-
-# scale -> (schools, students in all). S and 10S are make bench's (shared under var/bench/);
-# 10S-schools is the platform grown tenfold by schools of S's size rather than one school
-# grown tenfold: the same 100,000 students and 1,000,000 attendance records as 10S.
-SCALES = {"S": (1, BASE_STUDENTS), "10S": (1, 10 * BASE_STUDENTS),
-          "10S-schools": (10, 10 * BASE_STUDENTS)}  # fmt: skip
 
 
 def last_seeded_day(db, classroom):

@@ -37,6 +37,11 @@ BASE_STUDENTS = int(os.environ.get("BENCH_STUDENTS", "10000"))
 DAYS = 10  # 10 x S: 100,000 students x 10 school days = 1,000,000 attendance records
 PASSWORD = "Seeded-School-Passphrase-1"
 UNLIMITED = "100000000 per minute"
+# scale -> (schools, students in all). make bench runs S and 10S; report_growth.py also
+# 10S-schools: the platform grown tenfold by schools of S's size rather than one school grown
+# tenfold (the same 100,000 students and 1,000,000 attendance records as 10S).
+SCALES = {"S": (1, BASE_STUDENTS), "10S": (1, 10 * BASE_STUDENTS),
+          "10S-schools": (10, 10 * BASE_STUDENTS)}  # fmt: skip
 
 
 def wrk(entries, connections=CONNECTIONS, seconds=SECONDS, base="http://127.0.0.1"):
@@ -255,7 +260,7 @@ def run_scale(scale, students, results):
     out = results.setdefault(scale, {"students": students})
     try:
         uri = mongo.uri + db_name
-        seed(scale, students, uri, db_name)
+        seed(scale, students, uri, db_name, institutions=SCALES[scale][0])
         db = MongoClient(uri)[db_name]
         out["attendance"] = db.attendance.estimated_document_count()
         out["students"] = db.students.estimated_document_count()
@@ -369,11 +374,10 @@ def main():
     from scripts.bench import report
 
     scales = os.environ.get("BENCH_SCALES", "S,10S").split(",")
-    sizes = {"S": BASE_STUDENTS, "10S": BASE_STUDENTS * 10}
     results = {"seconds": SECONDS, "connections": CONNECTIONS,
                "started": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     for scale in scales:
-        run_scale(scale, sizes[scale], results)
+        run_scale(scale, SCALES[scale][1], results)
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "results.json").write_text(json.dumps(results, indent=2))
         report.write(results, OUT)
