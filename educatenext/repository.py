@@ -83,6 +83,9 @@ class TenantRepository:
     # A field whose value splits the collection for cache invalidation: a read pinned to one
     # value goes stale only with writes to that value (educatenext.caching.dependencies).
     partition_field = None
+    # The collection a cached response that read this one depends on (a derived collection
+    # names its source); None: this collection itself.
+    cache_dependency = None
 
     def __init__(self, scope, session=None):
         if not isinstance(scope, TenantScope):
@@ -106,7 +109,7 @@ class TenantRepository:
     def _open(self, partition_value):
         mongo.ensure_available()
         raw = mongo.db[self.collection_name]
-        generations.note_read(self.collection_name, partition_value)
+        generations.note_read(self.cache_dependency or self.collection_name, partition_value)
         if self.collection_name in UNAUDITED:
             return raw
         return AuditedCollection(raw, self.scope.institution_id, self.partition_field)

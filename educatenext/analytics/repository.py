@@ -1,6 +1,6 @@
 """Report pipelines; each starts with a $match an index serves (see migration 0004/0005)."""
 
-from educatenext.attendance.repository import AttendanceRepository
+from educatenext.attendance.repository import AttendanceDayRepository, AttendanceRepository
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments.repository import EnrollmentRepository
 from educatenext.grades.repository import GradeRepository
@@ -71,13 +71,12 @@ def grade_distribution(scope, match):
 
 
 def classrooms_without_attendance(scope, day):
-    """Active classrooms with no attendance record for the day (pipeline + one indexed read)."""
-    taken = {
-        row["_id"]
-        for row in AttendanceRepository(scope).aggregate(
-            [{"$match": {"date": day}}, {"$group": {"_id": "$classroomId"}}]
-        )
-    }
+    """Active classrooms with no attendance record for the day (two indexed reads).
+
+    The day's taken classrooms come from its summary document, not from its records: those
+    are one per student, so reading them made this report grow with the school's size.
+    """
+    taken = AttendanceDayRepository(scope).classrooms_taken(day)
     classrooms = ClassroomRepository(scope).find(
         {"status": "active"},
         sort=[("nameLower", 1)],

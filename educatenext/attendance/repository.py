@@ -34,6 +34,9 @@ class AttendanceRepository(TenantRepository):
                 break
             except DuplicateKeyError:
                 continue
+        AttendanceDayRepository(self.scope, self.session).record_taken(
+            key["classroomId"], key["date"]
+        )
         return self.find_one(key), previous
 
     def for_classroom_day(self, classroom_id, day):
@@ -54,6 +57,38 @@ class AttendanceRepository(TenantRepository):
             for student_id, fields in changes.items()
         ]
         self.collection.bulk_write(operations, ordered=False, session=self.session)
+        AttendanceDayRepository(self.scope, self.session).record_taken(classroom_id, day)
+
+
+class AttendanceDayRepository(TenantRepository):
+    """Per school day, the classrooms whose attendance was taken: one document to read.
+
+    Kept by AttendanceRepository's writes (the only way records are written; none is ever
+    deleted, so a classroom once taken stays taken). Completion reads it instead of the day's
+    records, which number as many as the school's students.
+    """
+
+    collection_name = "attendance_days"
+    # Derived from the records: what read it goes stale with them (every attendance write
+    # replaces the attendance token), so its own writes need no token or audit event.
+    cache_dependency = "attendance"
+
+    def record_taken(self, classroom_id, day):
+        """Add a classroom to the day's taken set (a no-op when it is there already)."""
+        query = self.scoped({"date": day})
+        update = {
+            "$addToSet": {"classroomIds": classroom_id},
+            "$setOnInsert": {"createdAt": utcnow()},
+        }
+        try:
+            self.collection.update_one(query, update, upsert=True, session=self.session)
+        except DuplicateKeyError:  # the day's first two writes raced to insert: now it exists
+            self.collection.update_one(query, update, session=self.session)
+
+    def classrooms_taken(self, day):
+        """Ids of the classrooms with attendance on the day."""
+        document = self.find_one({"date": day}, projection={"classroomIds": 1})
+        return set(document["classroomIds"]) if document else set()
 
 
 class AttendanceSessionRepository(TenantRepository):

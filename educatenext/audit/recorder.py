@@ -25,6 +25,7 @@ COLLECTION = "audit_events"
 # Bookkeeping collections whose writes are not business events (auth has explicit events).
 UNAUDITED = {
     COLLECTION,
+    "attendance_days",  # derived from the audited attendance records
     "counters",
     "login_throttle",
     "idempotency_keys",

@@ -326,6 +326,14 @@ class Generator:
             "attendance",
             total,
         )
+        taken = sorted({student["classroomId"] for student in students})
+        self.write(
+            "attendance_days",
+            ({"_id": self.oid(), "institutionId": institution_id, "date": day,
+              "classroomIds": taken, "createdAt": day} for day in self.days),
+            "attendance days",
+            len(self.days),
+        )  # fmt: skip
         total = len(students) * options.grades_per_student
         self.write(
             "grades",

@@ -2,7 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
+from bson import ObjectId
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+from educatenext.attendance.repository import AttendanceDayRepository
 from educatenext.extensions import mongo
+from educatenext.repository import TenantScope
 
 TODAY = datetime.now(UTC).date()
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()
@@ -41,6 +47,57 @@ def test_create_then_update_the_same_day(api, world, app):
     assert changed.get_json()["attendance"]["status"] == "late"
     with app.app_context():
         assert mongo.db.attendance.count_documents({}) == 1
+
+
+def days_summary(app):
+    """{day: classroom ids} of attendance_days, as completion reads it."""
+    with app.app_context():
+        days = mongo.db.attendance_days.find()
+        return {d["date"].date().isoformat(): d["classroomIds"] for d in days}
+
+
+def test_every_write_keeps_the_days_summary(api, world, app):
+    backdate_enrollment(app, world)
+    room = world["a"]["classroom"]["_id"]
+    earlier = (TODAY - timedelta(days=2)).isoformat()
+    assert mark(api, world).status_code == 201
+    assert mark(api, world, status="late").status_code == 200
+    entries = [{"studentId": str(world["a"]["student_record"]["_id"]), "status": "absent"}]
+    for status in ("absent", "present"):  # a second roster of the day adds no second id
+        entries[0]["status"] = status
+        roster = {"classroomId": str(room), "date": earlier, "entries": entries}
+        assert api("teacher").post("/attendance/roster", json=roster).status_code == 200
+    assert days_summary(app) == {YESTERDAY: [room], earlier: [room]}
+
+
+def test_a_roster_of_no_one_enrolled_takes_nothing(api, world, app):
+    backdate_enrollment(app, world)
+    stranger = (
+        api().post("/students", json={"name": "Stranger", "admissionYear": 2025}).get_json()
+    )["student"]["id"]
+    roster = {"classroomId": str(world["a"]["classroom"]["_id"]), "date": YESTERDAY,
+              "entries": [{"studentId": stranger, "status": "present"}]}  # fmt: skip
+    assert api("teacher").post("/attendance/roster", json=roster).get_json()["failed"] == 1
+    assert days_summary(app) == {}
+
+
+def test_losing_the_race_to_create_the_days_summary_still_records(app, world, monkeypatch):
+    """Two first writes of a day both upsert: the loser's insert fails, its update lands."""
+    school = world["a"]["institution"]["_id"]
+    day = datetime(2025, 10, 6, tzinfo=UTC)
+    theirs, ours = world["a"]["classroom"]["_id"], ObjectId()
+    real_update_one = Collection.update_one
+
+    def raced(self, filter_, update, upsert=False, **kwargs):
+        if self.name == "attendance_days" and upsert:
+            real_update_one(self, filter_, {"$addToSet": {"classroomIds": theirs}}, upsert=True)
+            raise DuplicateKeyError("E11000 duplicate key error")
+        return real_update_one(self, filter_, update, upsert=upsert, **kwargs)
+
+    monkeypatch.setattr(Collection, "update_one", raced)
+    with app.app_context():
+        AttendanceDayRepository(TenantScope.of(school)).record_taken(ours, day)
+    assert days_summary(app) == {"2025-10-06": [theirs, ours]}
 
 
 def test_rules(api, world, app):

@@ -1,6 +1,7 @@
 """QR payloads and the teacher app's session flow."""
 
 import pytest
+from bson import ObjectId
 
 from educatenext.extensions import mongo
 
@@ -94,6 +95,8 @@ def test_session_flow_records_each_student_once(api, world, app):
         assert (
             mongo.db.attendance_sessions.find_one({"sessionType": "morning"})["scannedCount"] == 1
         )
+        # The scan took the classroom's attendance of the day (what completion reads).
+        assert mongo.db.attendance_days.find_one()["classroomIds"] == [ObjectId(room)]
     active = api("teacher").get("/attendance/sessions/active").get_json()
     assert {s["sessionType"] for s in active} == {"morning", "afternoon"}
     ended = api("teacher").put(f"/attendance/sessions/{session['id']}/end", json={})

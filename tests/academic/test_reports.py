@@ -1,6 +1,7 @@
 """Report pipelines: hand-computed results on the real server, and each served by an index."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bson import ObjectId
@@ -8,9 +9,29 @@ from bson import ObjectId
 from educatenext.analytics import repository as pipelines
 from educatenext.extensions import mongo
 from educatenext.grades.repository import GradeRepository
+from educatenext.migrate import discover
 from educatenext.repository import TenantScope
+from tests.commands import CommandLog
 
 DAY = datetime(2025, 10, 6, tzinfo=UTC)
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@pytest.fixture
+def sent():
+    return CommandLog()
+
+
+@pytest.fixture
+def app(make_app, sent):
+    """The default test app, with its MongoDB commands recorded."""
+    return make_app(MONGO_EVENT_LISTENERS=[sent])
+
+
+def build_attendance_days(db):
+    """What migration 0012 does: each day's summary from the records stored (raw inserts)."""
+    (migration,) = [m for m in discover(MIGRATIONS) if m.id == "0012_attendance_days"]
+    migration.module.up(db)
 
 
 @pytest.fixture
@@ -47,6 +68,7 @@ def term(api, world, app):
                 for n, status in enumerate(statuses)
             ]
         )
+        build_attendance_days(mongo.db)
     return {"room": str(room), "sam": str(sam), "ava": str(ids[1]), "ben": str(ids[2])}
 
 
@@ -113,6 +135,47 @@ def test_completion(api, world, term):
         "Grade 5 A",
     ]
     assert api("teacher").get("/analytics/attendance/completion").status_code == 403
+
+
+def test_completion_reads_the_days_summary_not_its_records(api, term, sent):
+    """One summary document per day: the cost does not follow the number of students."""
+    sent.clear()
+    response = api().get("/analytics/attendance/completion?date=2025-10-07")
+    assert [row["name"] for row in response.get_json()] == []
+    assert "attendance_days" in sent.collections()
+    assert "attendance" not in sent.collections()
+
+
+def test_the_migration_builds_each_days_summary_from_the_records(app, world):
+    school_a, school_b = (world[s]["institution"]["_id"] for s in ("a", "b"))
+    rooms = [ObjectId() for _ in range(3)]
+    records = [
+        (school_a, rooms[0], DAY),
+        (school_a, rooms[0], DAY),  # a second student of the same classroom
+        (school_a, rooms[1], DAY),
+        (school_a, rooms[1], DAY + timedelta(days=1)),
+        (school_b, rooms[2], DAY),
+    ]
+    expected = {
+        (school_a, DAY): [rooms[0], rooms[1]],
+        (school_a, DAY + timedelta(days=1)): [rooms[1]],
+        (school_b, DAY): [rooms[2]],
+    }
+    with app.app_context():
+        db = mongo.db
+        db.attendance.insert_many(
+            [
+                {"institutionId": i, "classroomId": c, "date": d, "studentId": ObjectId()}
+                for i, c, d in records
+            ]
+        )
+        for _ in range(2):  # a second run adds nothing
+            build_attendance_days(db)
+            built = {
+                (d["institutionId"], d["date"].replace(tzinfo=UTC)): sorted(d["classroomIds"])
+                for d in db.attendance_days.find()
+            }
+            assert built == expected
 
 
 def test_grade_distribution(api, world, term):
@@ -184,12 +247,8 @@ def test_every_report_pipeline_starts_with_an_index_scan(app, world, term, monke
         pipelines.grade_distribution(
             scope, {"classroomId": room, "academicYear": "2025-2026", "subjectId": student}
         )
-    assert [name for name, _ in explained] == [
-        "attendance",
-        "grades",
-        "attendance",
-        *["grades"] * 5,
-    ]
+    # Completion runs no pipeline: it reads the day's summary (the explain tour covers it).
+    assert [name for name, _ in explained] == ["attendance", *["grades"] * 6]
     for name, text in explained:
         assert "IXSCAN" in text, (name, text[:500])
     with app.app_context():  # the daily sheet's two reads

@@ -30,6 +30,11 @@ def test_seed_writes_what_it_reports(app):
         assert db.students.count_documents({}) == 90
         assert db.classrooms.count_documents({}) == 3
         assert db.attendance.count_documents({}) == 90 * 5
+        # Each seeded day's summary names every classroom with records that day.
+        for day in db.attendance_days.find():
+            recorded = db.attendance.distinct("classroomId", {"date": day["date"]})
+            assert sorted(day["classroomIds"]) == sorted(recorded)
+        assert db.attendance_days.count_documents({}) == 5
         assert db.grades.count_documents({}) == 90 * 4
         assert db.users.count_documents({"role": "student"}) == 90
         rooms = {c["_id"]: c for c in db.classrooms.find()}
