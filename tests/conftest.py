@@ -12,6 +12,7 @@ from educatenext.extensions import limiter, mongo
 from educatenext.migrate import apply_pending
 from educatenext.redisbreaker import Breaker
 from scripts.localservers import MongoServer, RedisServer, redis_server_binary
+from tests.commands import CommandLog
 
 
 @pytest.fixture(scope="session")
@@ -89,9 +90,15 @@ def make_app(mongo_uri, redis_url):
 
 
 @pytest.fixture
-def app(make_app):
-    """The default test app."""
-    return make_app()
+def commands():
+    """Every MongoDB command the default test app sends (tests/commands.py)."""
+    return CommandLog()
+
+
+@pytest.fixture
+def app(make_app, commands):
+    """The default test app, its MongoDB commands recorded."""
+    return make_app(MONGO_EVENT_LISTENERS=[commands])
 
 
 @pytest.fixture

@@ -11,21 +11,9 @@ from educatenext.extensions import mongo
 from educatenext.grades.repository import GradeRepository
 from educatenext.migrate import discover
 from educatenext.repository import TenantScope
-from tests.commands import CommandLog
 
 DAY = datetime(2025, 10, 6, tzinfo=UTC)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-@pytest.fixture
-def sent():
-    return CommandLog()
-
-
-@pytest.fixture
-def app(make_app, sent):
-    """The default test app, with its MongoDB commands recorded."""
-    return make_app(MONGO_EVENT_LISTENERS=[sent])
 
 
 def build_attendance_days(db):
@@ -137,13 +125,13 @@ def test_completion(api, world, term):
     assert api("teacher").get("/analytics/attendance/completion").status_code == 403
 
 
-def test_completion_reads_the_days_summary_not_its_records(api, term, sent):
+def test_completion_reads_the_days_summary_not_its_records(api, term, commands):
     """One summary document per day: the cost does not follow the number of students."""
-    sent.clear()
+    commands.clear()
     response = api().get("/analytics/attendance/completion?date=2025-10-07")
     assert [row["name"] for row in response.get_json()] == []
-    assert "attendance_days" in sent.collections()
-    assert "attendance" not in sent.collections()
+    assert "attendance_days" in commands.collections()
+    assert "attendance" not in commands.collections()
 
 
 def test_the_migration_builds_each_days_summary_from_the_records(app, world):

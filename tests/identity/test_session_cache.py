@@ -5,19 +5,7 @@ import redis
 
 from educatenext.extensions import mongo
 from scripts.localservers import RedisServer
-from tests.commands import CommandLog
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def reads():
-    return CommandLog()
-
-
-@pytest.fixture
-def app(make_app, reads):
-    """The default test app, with its MongoDB commands recorded."""
-    return make_app(MONGO_EVENT_LISTENERS=[reads])
 
 
 def cached_keys(app):
@@ -41,26 +29,26 @@ def test_context_is_cached_and_used_without_mongodb(app, client, world, login):
 
 
 def test_login_caches_the_context_so_the_first_request_reads_no_auth_documents(
-    app, client, world, login, reads
+    app, client, world, login, commands
 ):
     token = {"x-auth-token": login("teacher@a.test")["token"]}
     teacher_id = world["a"]["teacher"]["_id"]
     assert f"{app.config['CACHE_KEY_PREFIX']}auth:user:{teacher_id}" in cached_keys(app)
-    reads.clear()
+    commands.clear()
     assert client.get("/api/v1/students", headers=token).status_code == 200
-    assert reads.sent  # the list itself came from MongoDB
-    assert not {"users", "institutions", "sessions"} & reads.collections()
+    assert commands.sent  # the list itself came from MongoDB
+    assert not {"users", "institutions", "sessions"} & commands.collections()
 
 
-def test_a_refresh_caches_the_context_too(app, client, world, login, reads):
+def test_a_refresh_caches_the_context_too(app, client, world, login, commands):
     answer = login("teacher@a.test")
     redis.Redis.from_url(app.config["REDIS_URL"]).delete(*cached_keys(app))
     refreshed = client.post("/api/v1/auth/refresh", json={"refreshToken": answer["refreshToken"]})
     assert refreshed.status_code == 200
-    reads.clear()
+    commands.clear()
     headers = {"x-auth-token": refreshed.get_json()["token"]}
     assert client.get("/api/v1/students", headers=headers).status_code == 200
-    assert not {"users", "institutions", "sessions"} & reads.collections()
+    assert not {"users", "institutions", "sessions"} & commands.collections()
 
 
 def test_changes_through_the_service_invalidate_at_once(app, client, world, login, auth_headers):

@@ -2,10 +2,7 @@
 
 import itertools
 
-import pytest
-
 from educatenext.extensions import mongo
-from tests.commands import CommandLog
 
 TENANT_COLLECTIONS = {
     "users",
@@ -16,18 +13,6 @@ TENANT_COLLECTIONS = {
     "enrollments",
     "invitations",
 }
-
-
-@pytest.fixture
-def recorder():
-    """One recorder per test."""
-    return CommandLog()
-
-
-@pytest.fixture
-def app(make_app, recorder):
-    """The test app, with the recorder attached to its MongoClient."""
-    return make_app(MONGO_EVENT_LISTENERS=[recorder])
 
 
 def list_calls():
@@ -79,7 +64,7 @@ def winning_plan(db, collection, filter_, sort):
     return db.command("explain", command)["queryPlanner"]["winningPlan"]
 
 
-def test_every_list_query_uses_an_index(app, client, world, auth_headers, recorder):
+def test_every_list_query_uses_an_index(app, client, world, auth_headers, commands):
     ids = {
         "classroom": world["a"]["classroom"]["_id"],
         "student": world["a"]["student_record"]["_id"],
@@ -87,11 +72,11 @@ def test_every_list_query_uses_an_index(app, client, world, auth_headers, record
     calls = list(list_calls())
     for role, path in calls:
         headers = auth_headers(role)
-        recorder.clear()
+        commands.clear()
         response = client.get("/api/v1" + path.format(**ids), headers=headers)
         assert response.status_code == 200, (role, path, response.get_json())
         with app.app_context():
-            for collection, filter_, sort in recorder.finds(TENANT_COLLECTIONS):
+            for collection, filter_, sort in commands.finds(TENANT_COLLECTIONS):
                 if "institutionId" not in filter_:
                     continue  # platform lookups by _id (auth context) are primary-key reads
                 plan = str(winning_plan(mongo.db, collection, filter_, sort))
@@ -99,11 +84,11 @@ def test_every_list_query_uses_an_index(app, client, world, auth_headers, record
     assert len(calls) > 40
 
 
-def test_login_finds_the_user_by_an_index(app, world, login, recorder):
+def test_login_finds_the_user_by_an_index(app, world, login, commands):
     """The email lookup is platform-wide: a scan of every user made login take seconds at scale."""
-    recorder.clear()
+    commands.clear()
     login("admin@a.test")
-    lookups = [(c, f, s) for c, f, s in recorder.finds({"users"}) if "email" in f]
+    lookups = [(c, f, s) for c, f, s in commands.finds({"users"}) if "email" in f]
     assert lookups
     with app.app_context():
         for collection, filter_, sort in lookups:
