@@ -34,9 +34,10 @@ class AttendanceRepository(TenantRepository):
                 break
             except DuplicateKeyError:
                 continue
-        AttendanceDayRepository(self.scope, self.session).record_taken(
-            key["classroomId"], key["date"]
-        )
+        if previous is None:  # only a new record can make its classroom's day "taken"
+            AttendanceDayRepository(self.scope, self.session).record_taken(
+                key["classroomId"], key["date"]
+            )
         return self.find_one(key), previous
 
     def for_classroom_day(self, classroom_id, day):
@@ -56,8 +57,9 @@ class AttendanceRepository(TenantRepository):
             )
             for student_id, fields in changes.items()
         ]
-        self.collection.bulk_write(operations, ordered=False, session=self.session)
-        AttendanceDayRepository(self.scope, self.session).record_taken(classroom_id, day)
+        result = self.collection.bulk_write(operations, ordered=False, session=self.session)
+        if result.upserted_count:  # changed records only: the day is already recorded
+            AttendanceDayRepository(self.scope, self.session).record_taken(classroom_id, day)
 
 
 class AttendanceDayRepository(TenantRepository):
