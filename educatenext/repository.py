@@ -217,6 +217,18 @@ class TenantRepository:
             session=self.session,
         )
 
+    def add_to_set(self, filter_, field, value):
+        """Add value to an array of the one document matching filter_, creating the document.
+
+        For summaries keyed by a unique index: a no-op when the value is there already.
+        """
+        query = self.scoped(filter_)
+        update = {"$addToSet": {field: value}, "$setOnInsert": {"createdAt": utcnow()}}
+        try:
+            self.collection.update_one(query, update, upsert=True, session=self.session)
+        except DuplicateKeyError:  # two first writes raced to insert it: now it exists
+            self.collection.update_one(query, update, session=self.session)
+
     def insert_many(self, documents):
         """Insert several documents of this tenant in one round trip; returns them with _ids."""
         now = utcnow()

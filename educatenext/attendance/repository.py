@@ -77,15 +77,7 @@ class AttendanceDayRepository(TenantRepository):
 
     def record_taken(self, classroom_id, day):
         """Add a classroom to the day's taken set (a no-op when it is there already)."""
-        query = self.scoped({"date": day})
-        update = {
-            "$addToSet": {"classroomIds": classroom_id},
-            "$setOnInsert": {"createdAt": utcnow()},
-        }
-        try:
-            self.collection.update_one(query, update, upsert=True, session=self.session)
-        except DuplicateKeyError:  # the day's first two writes raced to insert: now it exists
-            self.collection.update_one(query, update, session=self.session)
+        self.add_to_set({"date": day}, "classroomIds", classroom_id)
 
     def classrooms_taken(self, day):
         """Ids of the classrooms with attendance on the day."""

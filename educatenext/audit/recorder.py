@@ -25,6 +25,7 @@ COLLECTION = "audit_events"
 # Bookkeeping collections whose writes are not business events (auth has explicit events).
 UNAUDITED = {
     COLLECTION,
+    "active_classrooms",  # derived from the audited classrooms
     "attendance_days",  # derived from the audited attendance records
     "counters",
     "login_throttle",

@@ -11,6 +11,26 @@ class ClassroomRepository(TenantRepository):
 
     collection_name = "classrooms"
 
+    def insert(self, document):
+        """Insert a classroom, keeping the school's active set in step (same session)."""
+        classroom = super().insert(document)
+        self._keep_active_set(classroom)
+        return classroom
+
+    def update(self, document_id, changes, *, extra_filter=None):
+        """Update a classroom, keeping the school's active set in step (same session)."""
+        classroom = super().update(document_id, changes, extra_filter=extra_filter)
+        if classroom is not None:
+            self._keep_active_set(classroom)
+        return classroom
+
+    def _keep_active_set(self, classroom):
+        active = ActiveClassroomsRepository(self.scope, session=self.session)
+        if classroom.get("status") == "active":
+            active.add(classroom["_id"])
+        else:
+            active.remove(classroom["_id"])
+
     def list_filter(
         self, *, teacher_user_id=None, academic_year=None, status=None, name_prefix=None
     ):
@@ -53,3 +73,32 @@ class ClassroomRepository(TenantRepository):
             doc["_id"]: doc["name"]
             for doc in self.find({"_id": {"$in": ids}}, projection={"name": 1})
         }
+
+
+class ActiveClassroomsRepository(TenantRepository):
+    """The ids of a school's active classrooms: one document to read.
+
+    Kept by ClassroomRepository's writes (the only way classrooms change, inside the
+    classroom write's transaction). Attendance completion reads it and then only the
+    classrooms still missing attendance, instead of every classroom of the school.
+    """
+
+    collection_name = "active_classrooms"
+    # Derived from the classrooms: what read it goes stale with them (every classroom write
+    # replaces the classrooms token), so its own writes need no token or audit event.
+    cache_dependency = "classrooms"
+
+    def add(self, classroom_id):
+        """Count a classroom as active (a no-op when it is already)."""
+        self.add_to_set({}, "classroomIds", classroom_id)
+
+    def remove(self, classroom_id):
+        """Stop counting a classroom as active (archived)."""
+        self.collection.update_one(
+            self.scoped({}), {"$pull": {"classroomIds": classroom_id}}, session=self.session
+        )
+
+    def ids(self):
+        """Ids of the school's active classrooms."""
+        document = self.find_one({}, projection={"classroomIds": 1})
+        return set(document["classroomIds"]) if document else set()

@@ -314,6 +314,13 @@ class Generator:
                 )
             )
         self.write("classrooms", classrooms, "classrooms", rooms)
+        self.write(
+            "active_classrooms",
+            [self.stamp({"_id": self.oid(), "institutionId": institution_id,
+                         "classroomIds": [c["_id"] for c in classrooms]})],
+            "active classrooms",
+            1,
+        )  # fmt: skip
         absence = {s["_id"]: s.pop("_absence") for s in students}
         self.write("students", students, "students", len(students))
         self.write("users", student_users, "student accounts", len(students))

@@ -16,10 +16,15 @@ DAY = datetime(2025, 10, 6, tzinfo=UTC)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def run_migration(db, migration_id):
+    """Apply one migration's up() again (they are idempotent)."""
+    (migration,) = [m for m in discover(MIGRATIONS) if m.id == migration_id]
+    migration.module.up(db)
+
+
 def build_attendance_days(db):
     """What migration 0012 does: each day's summary from the records stored (raw inserts)."""
-    (migration,) = [m for m in discover(MIGRATIONS) if m.id == "0012_attendance_days"]
-    migration.module.up(db)
+    run_migration(db, "0012_attendance_days")
 
 
 @pytest.fixture
@@ -134,6 +139,39 @@ def test_completion_reads_the_days_summary_not_its_records(api, term, commands):
     assert "attendance" not in commands.collections()
 
 
+def test_completion_reads_only_the_classrooms_still_missing_attendance(api, term, commands):
+    """Its cost follows the classrooms left to take, not the number of the school's classrooms."""
+    rooms = {
+        name: api()
+        .post("/classrooms", json={"name": name, "academicYear": "2025-2026", "capacity": 5})
+        .get_json()["classroom"]["id"]
+        for name in ("Late 1", "Late 2", "Archived")
+    }
+    api().delete(f"/classrooms/{rooms['Archived']}")
+    commands.clear()
+    taken_day = api().get("/analytics/attendance/completion?date=2025-10-07").get_json()
+    assert [row["name"] for row in taken_day] == ["Late 1", "Late 2"]
+    (find,) = commands.finds({"classrooms"})
+    assert sorted(map(str, find[1]["_id"]["$in"])) == sorted([rooms["Late 1"], rooms["Late 2"]])
+    assert "active_classrooms" in commands.collections()
+
+    commands.clear()
+    nothing_taken = api().get("/analytics/attendance/completion?date=2025-10-20").get_json()
+    assert [row["name"] for row in nothing_taken] == ["Grade 5 A", "Late 1", "Late 2"]
+
+
+def test_completion_never_shows_an_archived_classroom_the_set_still_holds(api, app, term):
+    """The status check guards against a set left behind (e.g. by a worker of older code)."""
+    room = (
+        api()
+        .post("/classrooms", json={"name": "Stale", "academicYear": "2025-2026", "capacity": 5})
+        .get_json()["classroom"]["id"]
+    )
+    with app.app_context():  # archived behind the repository's back: still in the set
+        mongo.db.classrooms.update_one({"_id": ObjectId(room)}, {"$set": {"status": "archived"}})
+    assert api().get("/analytics/attendance/completion?date=2025-10-07").get_json() == []
+
+
 def test_the_migration_builds_each_days_summary_from_the_records(app, world):
     school_a, school_b = (world[s]["institution"]["_id"] for s in ("a", "b"))
     rooms = [ObjectId() for _ in range(3)]
@@ -164,6 +202,28 @@ def test_the_migration_builds_each_days_summary_from_the_records(app, world):
                 for d in db.attendance_days.find()
             }
             assert built == expected
+
+
+def test_the_migration_builds_each_schools_active_classrooms(app, world):
+    school_a, school_b = (world[s]["institution"]["_id"] for s in ("a", "b"))
+    with app.app_context():
+        db = mongo.db
+        expected = {
+            school: sorted(
+                c["_id"] for c in db.classrooms.find({"institutionId": school, "status": "active"})
+            )
+            for school in (school_a, school_b)
+        }
+        archived = ObjectId()
+        db.classrooms.insert_one({"_id": archived, "institutionId": school_a, "status": "archived"})
+        db.active_classrooms.drop()
+        for _ in range(2):  # a second run adds nothing
+            run_migration(db, "0013_active_classrooms")
+            built = {
+                d["institutionId"]: sorted(d["classroomIds"]) for d in db.active_classrooms.find()
+            }
+            assert built == expected
+            assert all(expected.values())
 
 
 def test_grade_distribution(api, world, term):

@@ -35,6 +35,8 @@ def test_seed_writes_what_it_reports(app):
             recorded = db.attendance.distinct("classroomId", {"date": day["date"]})
             assert sorted(day["classroomIds"]) == sorted(recorded)
         assert db.attendance_days.count_documents({}) == 5
+        (active,) = db.active_classrooms.find()  # the school's active classrooms, all of them
+        assert sorted(active["classroomIds"]) == sorted(db.classrooms.distinct("_id"))
         assert db.grades.count_documents({}) == 90 * 4
         assert db.users.count_documents({"role": "student"}) == 90
         rooms = {c["_id"]: c for c in db.classrooms.find()}

@@ -118,3 +118,34 @@ def test_classroom_rules(api, world):
         "/students", json={"name": "Late", "admissionYear": 2025, "classroomId": room}
     )
     assert full.status_code == 409
+
+
+def test_every_classroom_write_keeps_the_schools_active_set(api, app, world):
+    """Create, archive, reactivate: the one document completion reads follows each write."""
+
+    def active_set(school):
+        with app.app_context():
+            institution = world[school]["institution"]["_id"]
+            document = mongo.db.active_classrooms.find_one({"institutionId": institution})
+            return sorted(str(i) for i in document["classroomIds"])
+
+    grade_5 = str(world["a"]["classroom"]["_id"])
+    assert active_set("a") == [grade_5]
+    tiny = (
+        api()
+        .post("/classrooms", json={"name": "Tiny", "academicYear": "2025-2026", "capacity": 1})
+        .get_json()["classroom"]["id"]
+    )
+    assert active_set("a") == sorted([grade_5, tiny])
+    assert active_set("b") == [str(world["b"]["classroom"]["_id"])]  # another school's untouched
+    api().delete(f"/classrooms/{tiny}")
+    assert active_set("a") == [grade_5]
+    api().patch(f"/classrooms/{tiny}", json={"capacity": 2})  # still archived
+    assert active_set("a") == [grade_5]
+    api().patch(f"/classrooms/{tiny}", json={"status": "active"})
+    assert active_set("a") == sorted([grade_5, tiny])
+    duplicate = api().post(
+        "/classrooms", json={"name": "tiny", "academicYear": "2025-2026", "capacity": 3}
+    )
+    assert duplicate.status_code == 409
+    assert active_set("a") == sorted([grade_5, tiny])  # the failed write added nothing

@@ -1,0 +1,52 @@
+"""Attendance completion reads each school's active classrooms from one document.
+
+One document per institution holds the ids of its active classrooms; classroom writes keep it
+(educatenext.classrooms.repository.ActiveClassroomsRepository). Until now completion read
+every classroom of the school to find the few still missing the day's attendance, so it grew
+with the school's size. This creates the unique {institutionId} index and builds the
+documents from the classrooms stored. It only adds ids ($addToSet), so it is safe while the
+API serves; old code does not keep the set, so replace the workers right after migrating (a
+classroom an old worker archives stays in the set, and completion's status check hides it).
+"""
+
+from pymongo import ASCENDING as ASC
+from pymongo import IndexModel, UpdateOne
+
+from educatenext.migrate import create_indexes
+from educatenext.values import utcnow
+
+INDEXES = {
+    "active_classrooms": [
+        IndexModel([("institutionId", ASC)], name="active_classrooms_tenant", unique=True)
+    ]
+}
+
+
+def up(db):
+    """Create the index, then one document per institution from its active classrooms."""
+    create_indexes(db, INDEXES)
+    schools = db.classrooms.aggregate(
+        [
+            {"$match": {"status": "active"}},
+            {"$group": {"_id": "$institutionId", "classroomIds": {"$addToSet": "$_id"}}},
+        ]
+    )
+    now = utcnow()
+    updates = [
+        UpdateOne(
+            {"institutionId": school["_id"]},
+            {
+                "$addToSet": {"classroomIds": {"$each": school["classroomIds"]}},
+                "$setOnInsert": {"createdAt": now},
+            },
+            upsert=True,
+        )
+        for school in schools
+    ]
+    if updates:
+        db.active_classrooms.bulk_write(updates, ordered=False)
+
+
+def down(db):
+    """Drop the set and its index (roll the code back first: completion reads it)."""
+    db.active_classrooms.drop()
