@@ -139,37 +139,58 @@ def test_completion_reads_the_days_summary_not_its_records(api, term, commands):
     assert "attendance" not in commands.collections()
 
 
-def test_completion_reads_only_the_classrooms_still_missing_attendance(api, term, commands):
-    """Its cost follows the classrooms left to take, not the number of the school's classrooms."""
+@pytest.fixture
+def school_day(api, app, world, term):
+    """Seven more classrooms; on 2025-10-07 six of them (and Grade 5 A) took attendance."""
     rooms = {
-        name: api()
-        .post("/classrooms", json={"name": name, "academicYear": "2025-2026", "capacity": 5})
+        f"Room {n}": api()
+        .post("/classrooms", json={"name": f"Room {n}", "academicYear": "2025-2026", "capacity": 5})
         .get_json()["classroom"]["id"]
-        for name in ("Late 1", "Late 2", "Archived")
+        for n in range(1, 8)
     }
-    api().delete(f"/classrooms/{rooms['Archived']}")
+    with app.app_context():
+        mongo.db.attendance.insert_many(
+            [
+                {"institutionId": world["a"]["institution"]["_id"], "classroomId": ObjectId(room),
+                 "date": DAY + timedelta(days=1), "studentId": ObjectId(), "status": "present"}
+                for name, room in rooms.items()
+                if name != "Room 7"
+            ]
+        )  # fmt: skip
+        build_attendance_days(mongo.db)
+    return rooms
+
+
+def test_completion_reads_only_the_classrooms_still_missing_attendance(api, school_day, commands):
+    """Few missing: its cost follows them, not the number of the school's classrooms."""
     commands.clear()
-    taken_day = api().get("/analytics/attendance/completion?date=2025-10-07").get_json()
-    assert [row["name"] for row in taken_day] == ["Late 1", "Late 2"]
-    (find,) = commands.finds({"classrooms"})
-    assert sorted(map(str, find[1]["_id"]["$in"])) == sorted([rooms["Late 1"], rooms["Late 2"]])
+    rows = api().get("/analytics/attendance/completion?date=2025-10-07").get_json()
+    assert [row["name"] for row in rows] == ["Room 7"]
+    ((_, query, _),) = commands.finds({"classrooms"})
+    assert query["_id"] == {"$in": [ObjectId(school_day["Room 7"])]}
     assert "active_classrooms" in commands.collections()
 
+
+def test_completion_scans_the_active_classrooms_when_most_are_missing(api, school_day, commands):
+    """Nothing taken yet: one scan of the active classrooms beats a seek for each."""
+    api().delete(f"/classrooms/{school_day['Room 1']}")
     commands.clear()
-    nothing_taken = api().get("/analytics/attendance/completion?date=2025-10-20").get_json()
-    assert [row["name"] for row in nothing_taken] == ["Grade 5 A", "Late 1", "Late 2"]
+    rows = api().get("/analytics/attendance/completion?date=2025-10-20").get_json()
+    names = ["Grade 5 A", *(f"Room {n}" for n in range(2, 8))]
+    assert [row["name"] for row in rows] == names
+    ((_, query, sort),) = commands.finds({"classrooms"})
+    assert (query["status"], "_id" in query, sort) == ("active", False, {"nameLower": 1})
 
 
-def test_completion_never_shows_an_archived_classroom_the_set_still_holds(api, app, term):
+def test_completion_never_shows_an_archived_classroom_the_set_still_holds(api, app, school_day):
     """The status check guards against a set left behind (e.g. by a worker of older code)."""
-    room = (
-        api()
-        .post("/classrooms", json={"name": "Stale", "academicYear": "2025-2026", "capacity": 5})
-        .get_json()["classroom"]["id"]
-    )
     with app.app_context():  # archived behind the repository's back: still in the set
-        mongo.db.classrooms.update_one({"_id": ObjectId(room)}, {"$set": {"status": "archived"}})
+        mongo.db.classrooms.update_one(
+            {"_id": ObjectId(school_day["Room 7"])}, {"$set": {"status": "archived"}}
+        )
     assert api().get("/analytics/attendance/completion?date=2025-10-07").get_json() == []
+    rows = api().get("/analytics/attendance/completion?date=2025-10-20").get_json()
+    assert "Room 7" not in [row["name"] for row in rows]
 
 
 def test_the_migration_builds_each_days_summary_from_the_records(app, world):
