@@ -100,5 +100,5 @@ class ActiveClassroomsRepository(TenantRepository):
 
     def ids(self):
         """Ids of the school's active classrooms."""
-        document = self.find_one({}, projection={"classroomIds": 1})
+        document = self.find_one({})  # no projection: see AttendanceDayRepository.classrooms_taken
         return set(document["classroomIds"]) if document else set()
