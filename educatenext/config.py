@@ -99,6 +99,9 @@ class Config:
         self.MONGO_OPERATION_TIMEOUT_MS = env_int("MONGO_OPERATION_TIMEOUT_MS", 2000)
         # Aggregations (reports, analytics) get a larger budget of their own.
         self.MONGO_REPORT_TIMEOUT_MS = env_int("MONGO_REPORT_TIMEOUT_MS", 15000)
+        # Bulk writes (a class roster, an import) carry many operations in one command: a
+        # busy server (the load test's ramp) took a roster of 40 past the 2 s of one operation.
+        self.MONGO_BULK_TIMEOUT_MS = env_int("MONGO_BULK_TIMEOUT_MS", 5000)
 
         # Redis: unset in development means "no cache, in-process limiter" (loudly).
         self.REDIS_URL = env_str("REDIS_URL", None)

@@ -44,6 +44,11 @@ def find_example(query, sort, skip, limit):
     return example
 
 
+def bulk_budget():
+    """The time budget of one bulk write (many operations in one command)."""
+    return pymongo.timeout(current_app.config["MONGO_BULK_TIMEOUT_MS"] / 1000)
+
+
 @dataclass(frozen=True)
 class TenantScope:
     """Which institution's documents a repository may see; platform access is explicit."""
@@ -241,7 +246,8 @@ class TenantRepository:
             document.setdefault("updatedAt", now)
             prepared.append(document)
         if prepared:
-            result = self.collection.insert_many(prepared, session=self.session)
+            with bulk_budget():
+                result = self.collection.insert_many(prepared, session=self.session)
             for document, inserted_id in zip(prepared, result.inserted_ids, strict=True):
                 document["_id"] = inserted_id
         return prepared

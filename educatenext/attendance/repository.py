@@ -3,7 +3,7 @@
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from educatenext.repository import TenantRepository
+from educatenext.repository import TenantRepository, bulk_budget
 from educatenext.values import utcnow
 
 
@@ -57,7 +57,8 @@ class AttendanceRepository(TenantRepository):
             )
             for student_id, fields in changes.items()
         ]
-        result = self.collection.bulk_write(operations, ordered=False, session=self.session)
+        with bulk_budget():
+            result = self.collection.bulk_write(operations, ordered=False, session=self.session)
         if result.upserted_count:  # changed records only: the day is already recorded
             AttendanceDayRepository(self.scope, self.session).record_taken(classroom_id, day)
 

@@ -171,3 +171,23 @@ def test_lists_follow_row_level_rules(api, world, app):
     assert [r["status"] for r in api().get("/attendance?status=absent").get_json()] == ["absent"]
     assert api("student", "b").get("/attendance").get_json() == []
     assert api("finance").get("/attendance").status_code == 403
+
+
+def test_a_roster_has_the_bulk_budget_and_a_single_mark_the_operations(api, world, app, commands):
+    """Many upserts in one command get MONGO_BULK_TIMEOUT_MS; one mark keeps one operation's."""
+    backdate_enrollment(app, world)
+    app.config["MONGO_BULK_TIMEOUT_MS"] = 20000
+    operation_budget = app.config["MONGO_OPERATION_TIMEOUT_MS"]
+    entries = [{"studentId": str(world["a"]["student_record"]["_id"]), "status": "absent"}]
+    roster = {"classroomId": str(world["a"]["classroom"]["_id"]), "date": YESTERDAY,
+              "entries": entries}  # fmt: skip
+    commands.clear()
+    assert api("teacher").post("/attendance/roster", json=roster).status_code == 200
+    (bulk,) = [c for name, coll, c in commands.sent if name == "update" and coll == "attendance"]
+    assert operation_budget < bulk["maxTimeMS"] <= 20000
+    commands.clear()
+    assert mark(api, world, status="late").status_code in (200, 201)
+    (single,) = [
+        c for name, coll, c in commands.sent if name == "findAndModify" and coll == "attendance"
+    ]
+    assert single["maxTimeMS"] <= operation_budget
