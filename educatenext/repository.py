@@ -227,6 +227,8 @@ class TenantRepository:
 
         For summaries keyed by a unique index: a no-op when the value is there already.
         """
+        if self.scope.platform:  # an upsert without the tenant would create a school-less one
+            raise ValueError("a per-school summary needs a school's scope")
         query = self.scoped(filter_)
         update = {"$addToSet": {field: value}, "$setOnInsert": {"createdAt": utcnow()}}
         try:

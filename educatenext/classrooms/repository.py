@@ -3,7 +3,7 @@
 from pymongo import ReturnDocument
 
 from educatenext.listing import name_prefix_range
-from educatenext.repository import TenantRepository
+from educatenext.repository import TenantRepository, TenantScope
 
 
 class ClassroomRepository(TenantRepository):
@@ -25,7 +25,9 @@ class ClassroomRepository(TenantRepository):
         return classroom
 
     def _keep_active_set(self, classroom):
-        active = ActiveClassroomsRepository(self.scope, session=self.session)
+        # The classroom's own school, whatever scope wrote it: the set is one per school.
+        school = TenantScope.of(classroom["institutionId"])
+        active = ActiveClassroomsRepository(school, session=self.session)
         if classroom.get("status") == "active":
             active.add(classroom["_id"])
         else:

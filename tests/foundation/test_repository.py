@@ -87,6 +87,19 @@ def test_platform_scope_is_explicit_and_sees_all(notes):
     assert platform.insert({"n": 3, "institutionId": SCHOOL_A})["institutionId"] == SCHOOL_A
 
 
+def test_a_summary_is_kept_per_school_and_never_platform_wide(notes):
+    school_a, school_b = notes
+    for _ in range(2):  # the second add is a no-op
+        school_a.add_to_set({"kind": "summary"}, "ids", 1)
+    school_b.add_to_set({"kind": "summary"}, "ids", 2)
+    assert [n["ids"] for n in school_a.find({"kind": "summary"})] == [[1]]
+    assert [n["ids"] for n in school_b.find({"kind": "summary"})] == [[2]]
+    platform = NoteRepository(TenantScope.platform_wide())
+    with pytest.raises(ValueError, match="school"):
+        platform.add_to_set({"kind": "summary"}, "ids", 3)
+    assert sorted(n["ids"] for n in platform.find({"kind": "summary"})) == [[1], [2]]
+
+
 def test_parse_object_id():
     object_id = ObjectId()
     assert parse_object_id(object_id) is object_id
