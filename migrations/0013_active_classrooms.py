@@ -5,8 +5,10 @@ One document per institution holds the ids of its active classrooms; classroom w
 every classroom of the school to find the few still missing the day's attendance, so it grew
 with the school's size. This creates the unique {institutionId} index and builds the
 documents from the classrooms stored. It only adds ids ($addToSet), so it is safe while the
-API serves; old code does not keep the set, so replace the workers right after migrating (a
-classroom an old worker archives stays in the set, and completion's status check hides it).
+API serves; old code does not keep the set, so replace the workers right after migrating: a
+classroom an old worker archives stays in the set (completion's status check hides it), and
+one an old worker creates is missing from it until the set is rebuilt (`flask migrate down
+0013_active_classrooms`, then `make migrate`; until the rebuild completion lists nothing).
 """
 
 from pymongo import ASCENDING as ASC
