@@ -227,10 +227,15 @@ class TenantRepository:
 
         For summaries keyed by a unique index: a no-op when the value is there already.
         """
+        self.upsert_summary(filter_, {"$addToSet": {field: value}})
+
+    def upsert_summary(self, filter_, update):
+        """Apply update to the one per-school document matching filter_, creating it."""
         if self.scope.platform:  # an upsert without the tenant would create a school-less one
             raise ValueError("a per-school summary needs a school's scope")
         query = self.scoped(filter_)
-        update = {"$addToSet": {field: value}, "$setOnInsert": {"createdAt": utcnow()}}
+        on_insert = {"createdAt": utcnow(), **update.get("$setOnInsert", {})}
+        update = {**update, "$setOnInsert": on_insert}
         try:
             self.collection.update_one(query, update, upsert=True, session=self.session)
         except DuplicateKeyError:  # two first writes raced to insert it: now it exists

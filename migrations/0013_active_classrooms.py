@@ -11,6 +11,8 @@ one an old worker creates is missing from it until the set is rebuilt (`flask mi
 0013_active_classrooms`, then `make migrate`; until the rebuild completion lists nothing).
 """
 
+import secrets
+
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel, UpdateOne
 
@@ -50,5 +52,10 @@ def up(db):
 
 
 def down(db):
-    """Drop the set and its index (roll the code back first: completion reads it)."""
+    """Drop the set and its index (roll the code back first: completion reads it).
+
+    Every school's active-set version (migration 0014) is replaced too: what completion
+    remembered for the dropped set must not be used with the rebuilt one.
+    """
     db.active_classrooms.drop()
+    db.active_classroom_versions.update_many({}, {"$set": {"version": secrets.token_hex(8)}})

@@ -82,22 +82,39 @@ def classrooms_without_attendance(scope, day):
 
     The day's taken classrooms come from its summary document, not from its records (one per
     student), and the school's active classrooms from theirs. When few are missing (most of a
-    school day), only those are read: the cost follows that handful, not the school's size.
+    school day), the answer is remembered on the day's summary for the current version of
+    the active set; later reads check the version and the remembered ids instead of reading
+    both sets, then read only the classrooms still missing: the cost follows that handful,
+    not the school's size.
     """
-    active = ActiveClassroomsRepository(scope).ids()
-    taken = AttendanceDayRepository(scope).classrooms_taken(day)
+    active_classrooms = ActiveClassroomsRepository(scope)
+    days = AttendanceDayRepository(scope)
+    version = active_classrooms.version()  # before the set: a later change makes it stale
+    remembered = days.remembered_missing(day)
+    if remembered is not None and remembered.get("version") == version:
+        return _classrooms_by_id(scope, set(remembered["ids"]))
+    active = active_classrooms.ids()
+    taken = days.classrooms_taken(day)
     missing = active - taken
-    if not missing:
-        return []
-    classrooms = ClassroomRepository(scope)
     if len(missing) > SEEK_SHARE * len(active):
-        rooms = classrooms.find(
+        rooms = ClassroomRepository(scope).find(
             {"status": "active"}, sort=[("nameLower", 1)], projection=ROW_FIELDS
         )
         return [room for room in rooms if room["_id"] not in taken]
+    if taken:  # no summary yet: nothing to remember it on
+        days.remember_missing(day, len(taken), version, missing)
+    return _classrooms_by_id(scope, missing)
+
+
+def _classrooms_by_id(scope, classroom_ids):
+    """These classrooms, if still active, by name."""
+    if not classroom_ids:
+        return []
     # Filtered and sorted here, not by the server: a filter on _id alone keeps the planner on
     # the {institutionId, _id} index (with status and a sort it chose a collection scan).
-    rooms = classrooms.find({"_id": {"$in": sorted(missing)}}, projection=ROW_FIELDS)
+    rooms = ClassroomRepository(scope).find(
+        {"_id": {"$in": sorted(classroom_ids)}}, projection=ROW_FIELDS
+    )
     # status again: an archived classroom never shows, even were the summary behind
     rooms = [room for room in rooms if room.get("status") == "active"]
     return sorted(rooms, key=lambda room: room.get("nameLower") or "")

@@ -26,6 +26,7 @@ COLLECTION = "audit_events"
 UNAUDITED = {
     COLLECTION,
     "active_classrooms",  # derived from the audited classrooms
+    "active_classroom_versions",  # ditto
     "attendance_days",  # derived from the audited attendance records
     "counters",
     "login_throttle",

@@ -82,8 +82,11 @@ def start_of_day(db, sample):
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     rooms = [ObjectId(teacher["classroom"]) for teacher in sample["teachers"]]
     removed = db.attendance.delete_many({"classroomId": {"$in": rooms}, "date": day})
-    # The day's summary (completion reads it) must forget them too, as if never taken.
-    db.attendance_days.update_many({"date": day}, {"$pull": {"classroomIds": {"$in": rooms}}})
+    # The day's summary (completion reads it) must forget them too, as if never taken, and
+    # its remembered answer with them (it assumed the taken set only grows).
+    db.attendance_days.update_many(
+        {"date": day}, {"$pull": {"classroomIds": {"$in": rooms}}, "$unset": {"missing": ""}}
+    )
     print(f"start of day: {removed.deleted_count} attendance records of today removed")
 
 

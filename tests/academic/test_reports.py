@@ -7,7 +7,8 @@ import pytest
 from bson import ObjectId
 
 from educatenext.analytics import repository as pipelines
-from educatenext.extensions import mongo
+from educatenext.attendance.repository import AttendanceDayRepository
+from educatenext.extensions import cache, mongo
 from educatenext.grades.repository import GradeRepository
 from educatenext.migrate import discover
 from educatenext.repository import TenantScope
@@ -20,6 +21,12 @@ def run_migration(db, migration_id):
     """Apply one migration's up() again (they are idempotent)."""
     (migration,) = [m for m in discover(MIGRATIONS) if m.id == migration_id]
     migration.module.up(db)
+
+
+def roll_back_migration(db, migration_id):
+    """Run one migration's down()."""
+    (migration,) = [m for m in discover(MIGRATIONS) if m.id == migration_id]
+    migration.module.down(db)
 
 
 def build_attendance_days(db):
@@ -191,6 +198,91 @@ def test_completion_never_shows_an_archived_classroom_the_set_still_holds(api, a
     assert api().get("/analytics/attendance/completion?date=2025-10-07").get_json() == []
     rows = api().get("/analytics/attendance/completion?date=2025-10-20").get_json()
     assert "Room 7" not in [row["name"] for row in rows]
+
+
+def completion_names(api, day="2025-10-07"):
+    """Names completion lists for the day."""
+    rows = api().get(f"/analytics/attendance/completion?date={day}").get_json()
+    return [row["name"] for row in rows]
+
+
+def forget_cached_responses(app):
+    """Drop the test app's cached responses, so the next read asks MongoDB."""
+    with app.app_context():
+        cache.clear()
+
+
+def test_completion_remembers_its_answer_and_then_reads_neither_set(api, app, school_day, commands):
+    assert completion_names(api) == ["Room 7"]
+    forget_cached_responses(app)
+    commands.clear()
+    assert completion_names(api) == ["Room 7"]
+    assert "active_classrooms" not in commands.collections()
+    ((_, _, day),) = [c for c in commands.sent if c[0] == "find" and c[1] == "attendance_days"]
+    assert day["projection"] == {"missing": 1, "_id": 0}  # not the taken set
+    ((_, query, _),) = commands.finds({"classrooms"})
+    assert query["_id"] == {"$in": [ObjectId(school_day["Room 7"])]}
+
+
+def test_a_classroom_taking_attendance_leaves_the_remembered_answer(api, app, school_day):
+    api().post("/classrooms", json={"name": "Room 8", "academicYear": "2025-2026", "capacity": 5})
+    assert completion_names(api) == ["Room 7", "Room 8"]  # remembered for the new version
+    room_8 = next(r for r in api().get("/classrooms").get_json() if r["name"] == "Room 8")["id"]
+    student = api().post(
+        "/students", json={"name": "Noor", "admissionYear": 2025, "classroomId": room_8}
+    )
+    with app.app_context():
+        mongo.db.enrollments.update_many({}, {"$set": {"startDate": DAY - timedelta(days=30)}})
+    entry = {"studentId": student.get_json()["student"]["id"], "status": "present"}
+    roster = {"classroomId": room_8, "date": "2025-10-07", "entries": [entry]}
+    assert api().post("/attendance/roster", json=roster).status_code == 200
+    with app.app_context():
+        (summary,) = mongo.db.attendance_days.find({"date": DAY + timedelta(days=1)})
+    assert summary["missing"]["ids"] == [ObjectId(school_day["Room 7"])]
+    forget_cached_responses(app)
+    assert completion_names(api) == ["Room 7"]
+
+
+def test_any_change_to_the_active_classrooms_forgets_the_remembered_answer(api, school_day):
+    assert completion_names(api) == ["Room 7"]
+    api().post("/classrooms", json={"name": "Room 9", "academicYear": "2025-2026", "capacity": 5})
+    assert completion_names(api) == ["Room 7", "Room 9"]
+    api().delete(f"/classrooms/{school_day['Room 7']}")
+    assert completion_names(api) == ["Room 9"]
+
+
+def test_an_answer_is_not_remembered_over_a_taken_set_that_grew_since_it_was_read(
+    app, world, school_day
+):
+    """The write names the taken set's size it was computed from: a classroom taken between
+    the read and the write would otherwise stay remembered as missing."""
+    day = DAY + timedelta(days=1)
+    with app.test_request_context():
+        days = AttendanceDayRepository(TenantScope.of(world["a"]["institution"]["_id"]))
+        taken = days.classrooms_taken(day)
+        days.record_taken(ObjectId(school_day["Room 7"]), day)  # taken meanwhile
+        days.remember_missing(day, len(taken), "v1", [ObjectId(school_day["Room 7"])])
+        assert days.remembered_missing(day) is None
+        days.remember_missing(day, len(taken) + 1, "v1", [])
+        assert days.remembered_missing(day) == {"version": "v1", "ids": []}
+
+
+def test_rolling_back_the_versions_forgets_every_remembered_answer(api, app, world, school_day):
+    assert completion_names(api) == ["Room 7"]
+    with app.app_context():
+        db = mongo.db
+        versions = db.active_classroom_versions
+        school = {"institutionId": world["a"]["institution"]["_id"]}
+        before = versions.find_one(school)["version"]
+        roll_back_migration(db, "0013_active_classrooms")  # a rebuild: new versions
+        run_migration(db, "0013_active_classrooms")
+        assert versions.find_one(school)["version"] != before
+        roll_back_migration(db, "0014_completion_versions")
+        assert "active_classroom_versions" not in db.list_collection_names()
+        assert db.attendance_days.count_documents({"missing": {"$exists": True}}) == 0
+        run_migration(db, "0014_completion_versions")
+    forget_cached_responses(app)
+    assert completion_names(api) == ["Room 7"]
 
 
 def test_the_migration_builds_each_days_summary_from_the_records(app, world):
