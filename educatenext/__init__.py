@@ -13,7 +13,7 @@ from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
 from educatenext.backup import backup_command, restore_command
 from educatenext.bootstrap import bootstrap_command
-from educatenext.caching import fastlane, generations, localcopies
+from educatenext.caching import fastlane, generations, localcopies, localmemo
 from educatenext.config import load_config
 from educatenext.dbusers import db_users_cli
 from educatenext.extensions import api, cache, limiter, mongo
@@ -96,6 +96,7 @@ def create_app(config=None):
     mongo.init_app(app)
     cache.init_app(app)
     localcopies.init_app(app)
+    localmemo.init_app(app)
     # Flask-Limiter merges each app's storage options into the shared instance: with several
     # apps in one process (tests, CLI) one topology's options would leak into the next.
     limiter._storage_options.clear()

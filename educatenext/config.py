@@ -114,10 +114,14 @@ class Config:
         # Per worker: copies of entries it served, checked against Redis's tokens on each hit
         # (educatenext.caching.localcopies); 0 turns them off.
         self.CACHE_LOCAL_COPIES_MAX_BYTES = env_int("CACHE_LOCAL_COPIES_MAX_BYTES", 32 << 20)
+        # Per worker: small values many responses read (classroom names), checked against the
+        # generation tokens (educatenext.caching.localmemo); 0 turns them off.
+        self.CACHE_LOCAL_MEMO_MAX_ENTRIES = env_int("CACHE_LOCAL_MEMO_MAX_ENTRIES", 50_000)
         # A miss on an entry another worker is building waits this long for it
         # (educatenext.caching.fills); 0: every miss builds its own.
         self.CACHE_FILL_WAIT_SECONDS = env_float("CACHE_FILL_WAIT_SECONDS", 1.0)
-        # Off: every read goes to MongoDB (benchmarks of uncached reads, incident switches).
+        # Off: every response is built from MongoDB (benchmarks of uncached reads, incident
+        # switches); the classroom-name memo above has its own switch.
         self.RESPONSE_CACHE_ENABLED = env_bool("RESPONSE_CACHE_ENABLED", True)
         self.RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "1200 per minute")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)

@@ -55,9 +55,13 @@ class ResponseSchema(Schema):
     @post_dump
     def drop_undocumented_nulls(self, data, **kwargs):
         """A stored null (e.g. an unset optional field) is omitted unless the field allows None."""
-        nullable = {
-            field.data_key or name for name, field in self.dump_fields.items() if field.allow_none
-        }
+        nullable = self.__dict__.get("_nullable_keys")
+        if nullable is None:  # once per schema instance: a list dumps every row through here
+            nullable = self._nullable_keys = frozenset(
+                field.data_key or name
+                for name, field in self.dump_fields.items()
+                if field.allow_none
+            )
         return {key: value for key, value in data.items() if value is not None or key in nullable}
 
 

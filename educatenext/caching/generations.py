@@ -82,6 +82,39 @@ def note_read(collection_name, partition_value=None):
             reads.add(partition(collection_name, partition_value))
 
 
+def written_in_request(institution_id, collection_name):
+    """Whether this request wrote the collection (its new tokens are published at the end)."""
+    dirty = g.get("dirty_generations", ()) if has_app_context() else ()
+    return f"gen:{institution_id}:{collection_name}" in dirty or (
+        f"gen:{PLATFORM}:{collection_name}" in dirty
+    )
+
+
+def current_tokens(institution_id, collection_name):
+    """A tenant's tokens for a collection: as read earlier in this request, or in one trip.
+
+    None when Redis fails. Kept for the rest of the request, so what it reads after this is
+    checked against tokens taken before it (see educatenext.caching.localmemo).
+    """
+    keys = generation_keys(institution_id, {collection_name})
+    known = g.setdefault("generation_tokens", {})
+    if not all(key in known for key in keys):
+        try:
+            fetched = dict(zip(keys, cache.get_many(*keys), strict=True))
+        except redis.RedisError:
+            return None
+        tokens = read_tokens(keys, fetched)
+        if tokens is None:
+            return None
+        remember_tokens(keys, tokens)
+    return tuple(known[key] for key in keys)
+
+
+def remember_tokens(keys, tokens):
+    """Keep tokens read in this request (before its reads of MongoDB) for later checks."""
+    g.setdefault("generation_tokens", {}).update(zip(keys, tokens, strict=True))
+
+
 def publish_writes():
     """Replace the tokens of every collection written in this request; never raises."""
     dirty = g.pop("dirty_generations", None)

@@ -203,7 +203,7 @@ def _serve(policy, view, args, kwargs):
             return hit
         # Tokens for what we expect to read, taken BEFORE reading MongoDB: a write that
         # commits meanwhile replaces them, so what we store can never be served stale.
-        before = _tokens(institution, learned, prefetched)
+        before = _tokens(institution, learned, prefetched, remember=True)
     except redis.RedisError:
         before = None  # fail closed: read MongoDB, store nothing
     lease = None
@@ -305,8 +305,11 @@ def _learn_dependencies(read, req):
         LEARNED_DEPENDENCIES[req.endpoint] = tuple(sorted({*learned, *templates}))
 
 
-def _tokens(institution, dependencies, prefetched):
-    """Current generation tokens of dependencies (prefetched when possible)."""
+def _tokens(institution, dependencies, prefetched, remember=False):
+    """Current generation tokens of dependencies (prefetched when possible).
+
+    remember: keep them for the rest of the request (taken before its reads of MongoDB).
+    """
     keys = generations.generation_keys(institution, dependencies)
     fetched = {key: prefetched[key] for key in keys if key in prefetched}
     missing = [key for key in keys if key not in fetched]
@@ -315,6 +318,8 @@ def _tokens(institution, dependencies, prefetched):
     tokens = generations.read_tokens(keys, fetched)
     if tokens is None:
         raise redis.RedisError("generation tokens unavailable")
+    if remember:
+        generations.remember_tokens(keys, tokens)
     return tokens
 
 

@@ -4,6 +4,7 @@ import secrets
 
 from pymongo import ReturnDocument
 
+from educatenext.caching import localmemo
 from educatenext.listing import name_prefix_range
 from educatenext.repository import TenantRepository, TenantScope
 
@@ -69,13 +70,25 @@ class ClassroomRepository(TenantRepository):
         )
 
     def names_by_id(self, classroom_ids):
-        """{id: name} for these classrooms (one query, index institutionId+_id)."""
-        ids = list({i for i in classroom_ids if i is not None})
+        """{id: name} for these classrooms: from the worker's memo, else one query.
+
+        Every page of students names their classrooms; the memo (checked against the
+        classrooms' generation tokens) spares that query when the names are known.
+        """
+        ids = sorted({i for i in classroom_ids if i is not None})
         if not ids:
             return {}
+        if self.scope.platform or self.session is not None:
+            return self._load_names(ids)  # memos are per school, and outside transactions
+        return localmemo.memo(self.collection_name).lookup(
+            self.scope.institution_id, ids, self._load_names
+        )
+
+    def _load_names(self, ids):
+        """{id: name} in one query (index institutionId+_id)."""
         return {
             doc["_id"]: doc["name"]
-            for doc in self.find({"_id": {"$in": ids}}, projection={"name": 1})
+            for doc in self.find({"_id": {"$in": list(ids)}}, projection={"name": 1})
         }
 
 
