@@ -31,8 +31,11 @@ def write(results, out):
         f"with gunicorn.conf.py and the production config, secantusdb and redis-server on "
         f"loopback; wrk 2 threads, {results['connections']} connections, {results['seconds']} s "
         f"per line unless stated; each line starts once the server answers /health at once "
-        f"again (the backlog the previous line left is drained first). Regenerate with "
-        f"`make bench`.",
+        f'again (the backlog the previous line left is drained first). "Uncached" lines run '
+        f"with `RESPONSE_CACHE_ENABLED=false`: every response is built from MongoDB, though "
+        f"student pages take their classroom names from the worker's memo (checked against "
+        f"Redis's generation tokens; the raw pymongo line does not read the names at all). "
+        f"Regenerate with `make bench`.",
         "",
     ]
     for scale in scales:
