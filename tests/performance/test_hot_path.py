@@ -12,14 +12,7 @@ from datetime import date
 import pytest
 import redis
 
-from tests.commands import CommandLog
-
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def mongo_commands():
-    return CommandLog()
 
 
 @pytest.fixture
@@ -84,7 +77,7 @@ def test_a_worker_that_never_missed_still_hits_in_one_round_trip(app, api, redis
     assert seen == ["EVALSHA"]  # no MGET of the generation tokens afterwards
 
 
-def test_a_hit_from_a_local_copy_leaves_the_body_in_redis(app, api, make_app, redis_server):
+def test_a_hit_from_a_local_copy_leaves_the_body_in_redis(app, api, another_worker, redis_server):
     """The trip reads the tokens, not the entry; a worker without copies reads the entry."""
     admin = api("admin", "a")
     _warm(admin)
@@ -93,7 +86,7 @@ def test_a_hit_from_a_local_copy_leaves_the_body_in_redis(app, api, make_app, re
     assert len(seen) == 1
     assert seen[0].startswith("EVALSHA")
     assert ":resp:" not in seen[0]
-    without = same_data_app(app, make_app, CACHE_LOCAL_COPIES_MAX_BYTES=0).test_client()
+    without = another_worker(CACHE_LOCAL_COPIES_MAX_BYTES=0).test_client()
     for _ in range(2):  # its connections, and its fast lane learns the limit
         without.get("/api/v1/students", headers=admin.headers)
     seen, other = commands_during(
@@ -105,17 +98,10 @@ def test_a_hit_from_a_local_copy_leaves_the_body_in_redis(app, api, make_app, re
     assert ":resp:" in seen[0]
 
 
-def same_data_app(app, make_app, **overrides):
-    """Another "worker": an app on the same database, Redis and key prefixes as app."""
-    shared = ("MONGO_DB_NAME", "REDIS_URL", "CACHE_KEY_PREFIX", "RATELIMIT_KEY_PREFIX",
-              "MONGO_EVENT_LISTENERS")  # fmt: skip
-    return make_app(migrate=False, **{name: app.config[name] for name in shared}, **overrides)
-
-
-def test_a_write_through_another_worker_stales_the_local_copy(app, api, make_app):
+def test_a_write_through_another_worker_stales_the_local_copy(app, api, another_worker):
     admin = api("admin", "a")
     _warm(admin)
-    other = same_data_app(app, make_app).test_client()
+    other = another_worker().test_client()
     created = other.post(
         "/api/v1/students", headers=admin.headers, json={"name": "Elsewhere", "admissionYear": 2026}
     )
@@ -125,10 +111,10 @@ def test_a_write_through_another_worker_stales_the_local_copy(app, api, make_app
     assert "Elsewhere" in {student["name"] for student in after.get_json()}
 
 
-def test_a_local_copy_is_not_served_after_redis_drops_the_entry(app, api, make_app):
+def test_a_local_copy_is_not_served_after_redis_drops_the_entry(app, api, another_worker):
     """The copy lives no longer than the entry's TTL (the backstop after a lost invalidation)."""
     headers = api("admin", "a").headers
-    client = same_data_app(app, make_app, CACHE_RESPONSE_TTL_SECONDS=1).test_client()
+    client = another_worker(CACHE_RESPONSE_TTL_SECONDS=1).test_client()
     states = [client.get("/api/v1/subjects", headers=headers).headers["X-Cache"] for _ in range(4)]
     assert states[-1] == "HIT"
     time.sleep(1.2)

@@ -7,14 +7,8 @@ import pytest
 from educatenext.caching import generations, responses
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.repository import TenantScope
-from tests.commands import CommandLog
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def mongo_commands():
-    return CommandLog()
 
 
 @pytest.fixture
@@ -25,14 +19,6 @@ def app(make_app, redis_server, mongo_commands):
         RESPONSE_CACHE_ENABLED=False,
         MONGO_EVENT_LISTENERS=[mongo_commands],
     )
-
-
-def other_worker(app, make_app, **overrides):
-    """An app on the same database and Redis: another gunicorn worker."""
-    shared = ("MONGO_DB_NAME", "REDIS_URL", "CACHE_KEY_PREFIX", "RATELIMIT_KEY_PREFIX",
-              "MONGO_EVENT_LISTENERS", "RESPONSE_CACHE_ENABLED")  # fmt: skip
-    settings = {**{name: app.config[name] for name in shared}, **overrides}
-    return make_app(migrate=False, **settings)
 
 
 def classroom_names(admin, room):
@@ -56,10 +42,12 @@ def test_a_second_page_names_its_classroom_without_asking_mongodb(api, world, mo
     assert "students" in mongo_commands.collections()  # the page itself is read every time
 
 
-def test_a_rename_through_another_worker_shows_at_once(api, app, make_app, world, mongo_commands):
+def test_a_rename_through_another_worker_shows_at_once(
+    api, app, another_worker, world, mongo_commands
+):
     admin, room = api("admin", "a"), world["a"]["classroom"]["_id"]
     assert classroom_names(admin, room) == {"Grade 5 A"}
-    other = other_worker(app, make_app).test_client()
+    other = another_worker().test_client()
     renamed = other.patch(
         f"/api/v1/classrooms/{room}", headers=admin.headers, json={"name": "Grade 5 Blue"}
     )
@@ -104,10 +92,12 @@ def test_with_redis_down_names_come_from_mongodb(api, world, redis_server, mongo
         generations.PENDING.keys.clear()
 
 
-def test_a_memoised_name_expires_with_the_response_ttl(app, make_app, api, world, mongo_commands):
+def test_a_memoised_name_expires_with_the_response_ttl(
+    app, another_worker, api, world, mongo_commands
+):
     """The backstop for an invalidation another worker could not publish."""
     headers, room = api("admin", "a").headers, world["a"]["classroom"]["_id"]
-    client = other_worker(app, make_app, CACHE_RESPONSE_TTL_SECONDS=1).test_client()
+    client = another_worker(CACHE_RESPONSE_TTL_SECONDS=1).test_client()
     path = f"/api/v1/students?classroomId={room}"
     for _ in range(2):
         assert client.get(path, headers=headers).status_code == 200
@@ -117,9 +107,9 @@ def test_a_memoised_name_expires_with_the_response_ttl(app, make_app, api, world
     assert classroom_finds(mongo_commands) != []
 
 
-def test_a_memo_of_size_zero_is_off(app, make_app, api, world, mongo_commands):
+def test_a_memo_of_size_zero_is_off(app, another_worker, api, world, mongo_commands):
     headers, room = api("admin", "a").headers, world["a"]["classroom"]["_id"]
-    client = other_worker(app, make_app, CACHE_LOCAL_MEMO_MAX_ENTRIES=0).test_client()
+    client = another_worker(CACHE_LOCAL_MEMO_MAX_ENTRIES=0).test_client()
     path = f"/api/v1/students?classroomId={room}"
     client.get(path, headers=headers)
     mongo_commands.clear()
@@ -128,14 +118,14 @@ def test_a_memo_of_size_zero_is_off(app, make_app, api, world, mongo_commands):
 
 
 def test_a_cached_page_named_from_the_memo_still_goes_stale_on_a_rename(
-    app, make_app, api, world, monkeypatch
+    app, another_worker, api, world, monkeypatch
 ):
     """The memo counts as a read of classrooms: the cached page depends on them."""
     monkeypatch.setattr(responses, "LEARNED_DEPENDENCIES", {})  # a worker's first requests
     headers, room = api("admin", "a").headers, world["a"]["classroom"]["_id"]
     student = f"/api/v1/students/{world['a']['student_record']['_id']}"
     page = f"/api/v1/students?classroomId={room}"
-    cached = other_worker(app, make_app, RESPONSE_CACHE_ENABLED=True).test_client()
+    cached = another_worker(RESPONSE_CACHE_ENABLED=True).test_client()
     cached.get(student, headers=headers)  # not a cached view; fills the memo
     for _ in range(3):  # built with the memo's name, then served from the cache
         listed = cached.get(page, headers=headers)
