@@ -57,16 +57,18 @@ def accounts(base, db, teachers=40, students=150):
         return http(base, "POST", "/api/v1/auth/login",
                     body={"email": email, "password": PASSWORD})[2]["token"]  # fmt: skip
 
-    rooms = [str(c["_id"]) for c in db.classrooms.find({}, {"_id": 1})]
     admin = db.users.find_one({"role": "admin"})
+    school = admin["institutionId"]  # every query by school, as the API's (index seeks)
+    rooms = [str(c["_id"]) for c in db.classrooms.find({"institutionId": school}, {"_id": 1})]
     result = {"admins": [{"token": token(admin["email"]), "classrooms": rooms}],
               "teachers": [], "students": []}  # fmt: skip
-    for user in db.users.find({"role": "teacher"}).limit(teachers):
+    for user in db.users.find({"institutionId": school, "role": "teacher"}).limit(teachers):
         room = user["classroomIds"][0]
-        roster = [str(s["_id"]) for s in db.students.find({"classroomId": room}, {"_id": 1})]
+        pupils = db.students.find({"institutionId": school, "classroomId": room}, {"_id": 1})
+        roster = [str(s["_id"]) for s in pupils]
         result["teachers"].append({"token": token(user["email"]), "classroom": str(room),
                                    "roster": roster})  # fmt: skip
-    for user in db.users.find({"role": "student"}).limit(students):
+    for user in db.users.find({"institutionId": school, "role": "student"}).limit(students):
         result["students"].append({"token": token(user["email"]),
                                    "student": str(user["studentId"])})  # fmt: skip
     return result
