@@ -97,17 +97,23 @@ def current_tokens(institution_id, collection_name):
     checked against tokens taken before it (see educatenext.caching.localmemo).
     """
     keys = generation_keys(institution_id, {collection_name})
-    known = g.setdefault("generation_tokens", {})
-    if not all(key in known for key in keys):
-        try:
-            fetched = dict(zip(keys, cache.get_many(*keys), strict=True))
-        except redis.RedisError:
-            return None
-        tokens = read_tokens(keys, fetched)
-        if tokens is None:
-            return None
+    try:
+        tokens = fetch_tokens(keys, g.get("generation_tokens", {}))
+    except redis.RedisError:
+        return None
+    if tokens is not None:
         remember_tokens(keys, tokens)
-    return tuple(known[key] for key in keys)
+    return tokens
+
+
+def fetch_tokens(keys, known):
+    """Tokens for keys: from known (values read earlier), the rest in one trip, creating any
+    that are missing; None when they cannot be created. May raise RedisError."""
+    fetched = {key: known[key] for key in keys if key in known}
+    missing = [key for key in keys if key not in fetched]
+    if missing:
+        fetched.update(zip(missing, cache.get_many(*missing), strict=True))
+    return read_tokens(keys, fetched)
 
 
 def remember_tokens(keys, tokens):

@@ -311,11 +311,7 @@ def _tokens(institution, dependencies, prefetched, remember=False):
     remember: keep them for the rest of the request (taken before its reads of MongoDB).
     """
     keys = generations.generation_keys(institution, dependencies)
-    fetched = {key: prefetched[key] for key in keys if key in prefetched}
-    missing = [key for key in keys if key not in fetched]
-    if missing:
-        fetched.update(zip(missing, cache.get_many(*missing), strict=True))
-    tokens = generations.read_tokens(keys, fetched)
+    tokens = generations.fetch_tokens(keys, prefetched)
     if tokens is None:
         raise redis.RedisError("generation tokens unavailable")
     if remember:
