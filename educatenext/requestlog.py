@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask import g, has_app_context, request
 
-REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")  # the whole value (fullmatch)
 
 access_log = logging.getLogger("educatenext.access")
 
@@ -51,16 +51,26 @@ def configure_logging(level):
 
 def incoming_request_id(req=request):
     """Accept the client's X-Request-ID when well formed, else generate one."""
-    candidate = req.headers.get("X-Request-ID", "")
-    if REQUEST_ID_PATTERN.match(candidate):
+    return request_id_for(req.environ)
+
+
+def request_id_for(environ):
+    """The request id for a WSGI environ: its X-Request-ID when well formed, else a new one."""
+    candidate = environ.get("HTTP_X_REQUEST_ID", "")
+    if REQUEST_ID_PATTERN.fullmatch(candidate):
         return candidate
     return uuid.uuid4().hex
 
 
 def start_request(req=request):
     """Take the request id and the start time (once: the cache fast lane may have already)."""
+    start_request_for(req.environ)
+
+
+def start_request_for(environ):
+    """start_request for a WSGI environ (the cache fast lane builds no request object)."""
     if "request_id" not in g:
-        g.request_id = incoming_request_id(req)
+        g.request_id = request_id_for(environ)
         g.request_started = time.perf_counter()
 
 

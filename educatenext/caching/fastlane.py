@@ -14,6 +14,12 @@ in an app context the normal path then shares; the same checks are done on the r
    localcopies); the token, the session, the role and the entry are checked exactly as on
    the normal path (the same functions).
 
+What depends only on the request (its route, the verified token, the keys, the permission,
+the security and CORS headers) is worked out once per distinct request by the same functions
+and kept in the process (HitPlan), so a repeated read does that work once; each use checks
+that the token has not expired, the day (which entry keys name) has not changed, and the
+endpoint's learned limit and dependencies are those the plan was made from.
+
 A hit then gets what the after_request hooks give any response, from the same functions and
 in Flask's order: Flask-Limiter's X-RateLimit-* headers (built from the count just made),
 the security and CORS headers, the metrics, the request id and the access line. The
@@ -31,6 +37,7 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 import jwt
 import redis
@@ -43,13 +50,15 @@ from werkzeug.http import HTTP_STATUS_CODES, http_date
 from educatenext import guards, httpheaders, requestlog
 from educatenext.auth import identity as auth
 from educatenext.auth import permissions
-from educatenext.auth.tokens import decode_access_token
-from educatenext.caching import generations, responses
+from educatenext.auth.roles import canonical_role
+from educatenext.auth.tokens import LEEWAY_SECONDS, decode_access_token
+from educatenext.caching import dependencies, generations, localcopies, responses
 from educatenext.extensions import cache, limiter
+from educatenext.metrics import record_cache_lookup
 from educatenext.metrics import routes as metrics_routes
 from educatenext.ratelimits import caller_key
 from educatenext.ratestorage import OneTripRedisStorage
-from educatenext.values import parse_object_id
+from educatenext.values import parse_object_id, today
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +77,40 @@ class LimitPlan:
         return [*self.before, caller, *self.after]
 
 
+@dataclass(frozen=True)
+class HitPlan:
+    """What a hit of one exact request works out before its Redis trip, kept per process.
+
+    Everything here is a function of the request (path, query, host, token, origin), of what
+    the process learned (the endpoint's limit and dependencies) and of the day; plan_is_current
+    checks the last two and the token's expiry on every use.
+    """
+
+    endpoint: str
+    route: str  # the rule's text, for the metrics
+    path: str
+    area: str
+    limit: LimitPlan
+    limit_key: str
+    roles: frozenset
+    user_id: object
+    session_id: object
+    scope: str  # the entry's visibility scope for the caller the token names
+    entry_key: str
+    keys_with_entry: tuple  # the trip's reads when this worker holds no copy of the entry
+    keys_without_entry: tuple
+    learned: tuple  # the endpoint's learned dependencies the keys were made from
+    resolved: frozenset  # those dependencies for this request
+    headers: tuple  # the security and CORS headers every response to the request carries
+    valid_until: float  # the token's expiry, or the end of the day its entry key names
+
+
 def init_app(app):
     """Keep the learned limit plans; the WSGI entry (educatenext.API) calls serve."""
     app.extensions["cache_fast_lane_plans"] = {}
     app.extensions["cache_fast_lane_hooks"] = None  # decided at the first request
     app.extensions["cache_fast_lane_routes"] = {}
+    app.extensions["cache_fast_lane_hit_plans"] = {}
     app.after_request(learn_limit_plan)
 
 
@@ -84,23 +122,22 @@ def serve(app, environ):
     if environ.get("REQUEST_METHOD") != "GET" or not hooks_known(app):
         return None
     try:
-        return _serve(app, app.request_class(environ))
+        return _serve(app, environ)
     except Exception:  # a bug here must not cost the request: the normal path answers it
         log.exception("cache fast lane failed; the request takes the normal path")
         return None
 
 
-def _serve(app, req):
-    if req.content_length or "Transfer-Encoding" in req.headers:
+def _serve(app, environ):
+    if environ.get("CONTENT_LENGTH", "") not in ("", "0") or "HTTP_TRANSFER_ENCODING" in environ:
         return None  # a body on a GET is for the request guards to judge
-    route = _route(app, req)
-    if route is None:
-        return None
-    req.url_rule, req.view_args = route[0], dict(route[1])
     # What the first before_request hooks would do; they do nothing when they run after this.
     metrics_routes.start_timer()
-    requestlog.start_request(req)
-    hit = serve_hit(req)
+    requestlog.start_request_for(environ)
+    plan = hit_plan(app, environ)
+    if plan is None or not responses.enabled() or not usable():
+        return None
+    hit = serve_hit(plan, environ)
     if hit is None:
         return None
     entry, limit_headers = hit
@@ -108,10 +145,89 @@ def _serve(app, req):
     headers = [*entry.headers, ("Content-Length", str(len(entry.body))), ("X-Cache", "HIT")]
     # Then the after_request hooks' work, in Flask's order (the reverse of registration).
     headers += limit_headers
-    headers += httpheaders.response_headers(req)
-    metrics_routes.observe(entry.status, req)
+    headers += plan.headers
+    metrics_routes.observe_route(entry.status, plan.route, "GET")
+    # The access line (when logged) names the request: only then is a request object built.
+    logged = requestlog.access_log.isEnabledFor(logging.INFO)
+    req = app.request_class(environ) if logged else None
     headers.append(("X-Request-ID", requestlog.finished_request_id(entry.status, req)))
     return f"{entry.status} {HTTP_STATUS_CODES[entry.status].upper()}", headers, entry.body
+
+
+HIT_PLANS_KEPT = 4096
+# The request's parts a plan depends on (after ProxyFix and the /api alias rewrote them).
+PLAN_KEY = ("PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "HTTP_HOST", "SERVER_NAME",
+            "SERVER_PORT", "wsgi.url_scheme", "HTTP_AUTHORIZATION", "HTTP_X_AUTH_TOKEN",
+            "HTTP_ORIGIN")  # fmt: skip
+
+
+def hit_plan(app, environ):
+    """The request's HitPlan (remembered, or made now), or None when a hit cannot be served."""
+    plans_by_request = app.extensions["cache_fast_lane_hit_plans"]
+    key = tuple(map(environ.get, PLAN_KEY))
+    plan = plans_by_request.get(key)
+    if plan is not None and plan_is_current(plan):
+        return plan
+    plans_by_request.pop(key, None)
+    plan = make_plan(app, app.request_class(environ))
+    if plan is not None:
+        if len(plans_by_request) >= HIT_PLANS_KEPT:
+            plans_by_request.clear()
+        plans_by_request[key] = plan
+    return plan
+
+
+def plan_is_current(plan):
+    """Whether the token is unexpired, the day unchanged and nothing new learned since."""
+    return (
+        time.time() < plan.valid_until
+        and responses.LEARNED_DEPENDENCIES.get(plan.endpoint, ()) == plan.learned
+        and plans().get(plan.endpoint) is plan.limit
+    )
+
+
+def make_plan(app, req):
+    """Work out a hit's keys and checks for req (the normal path's functions), or None."""
+    route = _route(app, req)
+    if route is None:
+        return None
+    req.url_rule, req.view_args = route[0], dict(route[1])
+    limit = plans().get(req.endpoint)
+    policy = responses.policy_for_request(req)
+    declared = permissions.declared_permission(req.endpoint, "GET")
+    if limit is None or policy is None or declared is None or declared.public:
+        return None
+    claims = _claims(req)
+    if claims is None or not claims.get("inst"):
+        return None
+    user_id, session_id = parse_object_id(claims["sub"]), parse_object_id(claims.get("sid"))
+    if user_id is None or session_id is None:
+        return None
+    day = today()  # before the entry key, which names it
+    entry_key, generation_keys = responses.expected_keys(claims, policy, req)
+    learned = responses.LEARNED_DEPENDENCIES.get(req.endpoint, ())
+    auth_keys = (auth.user_cache_key(user_id), auth.session_cache_key(session_id))
+    end_of_day = (day + timedelta(days=1)).timestamp()
+    return HitPlan(
+        endpoint=req.endpoint,
+        route=req.url_rule.rule,
+        path=req.path,
+        area=policy.area,
+        limit=limit,
+        limit_key=limit.item.key_for(*limit.args_for(caller_key())),
+        roles=frozenset(declared.roles),
+        user_id=user_id,
+        session_id=session_id,
+        scope=responses.scope_of(claims["inst"], canonical_role(claims.get("role")), user_id),
+        entry_key=entry_key,
+        keys_with_entry=(*auth_keys, entry_key, *generation_keys),
+        keys_without_entry=(*auth_keys, *generation_keys),
+        learned=learned,
+        resolved=frozenset(dependencies.resolve(learned, req)),
+        # A hit has an identity, so these are the headers of an authenticated response.
+        headers=tuple(httpheaders.response_headers(req)),
+        valid_until=min(claims["exp"] + LEEWAY_SECONDS, end_of_day),
+    )
 
 
 def rate_limit_headers(amount, count, window_end):
@@ -226,49 +342,53 @@ def _route(app, req):
     return routes[key]
 
 
-def serve_hit(req):
+def serve_hit(plan, environ):
     """(the entry, the limit counted) for a current cached GET, or None to go the normal way."""
-    plan = plans().get(req.endpoint)
-    policy = responses.policy_for_request(req)
-    if plan is None or policy is None or not responses.enabled() or not usable():
-        return None
-    claims = _claims(req)
-    if claims is None or not claims.get("inst"):
-        return None
-    user_id, session_id = parse_object_id(claims["sub"]), parse_object_id(claims.get("sid"))
-    if user_id is None or session_id is None:
-        return None
-    auth_keys = [auth.user_cache_key(user_id), auth.session_cache_key(session_id)]
-    keys = [*auth_keys, *responses.prefetch_keys(claims, policy, req)]
-    args = plan.args_for(caller_key())
     backend = cache.cache
+    has_copy = localcopies.store().get(plan.entry_key) is not None
+    keys = plan.keys_without_entry if has_copy else plan.keys_with_entry
     prefix = backend._get_prefix()
+    item = plan.limit.item
     try:
         count, window_end, raw = limiter.storage.count_and_read(
-            plan.item.key_for(*args), plan.item.get_expiry(), 1, [prefix + key for key in keys]
+            plan.limit_key, item.get_expiry(), 1, [prefix + key for key in keys]
         )
     except redis.RedisError:
         return None
     values = responses.remember_prefetched(
         zip(keys, map(backend.serializer.loads, raw), strict=True)
     )
-    if count > plan.item.amount:
+    if count > item.amount:
         return None  # Flask-Limiter answers 429 (with its callbacks), reusing this count
-    context = auth.context_from_parts(values[auth_keys[0]], values[auth_keys[1]], user_id)
+    user_key, session_key = keys[:2]
+    context = auth.context_from_parts(values[user_key], values[session_key], plan.user_id)
     if context is None:
         return None
-    identity = auth.identity_from_context(context, session_id)
-    declared = permissions.declared_permission(req.endpoint, "GET")
-    if declared is None or declared.public or identity.role not in declared.roles:
-        return None
+    identity = auth.identity_from_context(context, plan.session_id)
+    institution = str(identity.institution_id)
+    if identity.role not in plan.roles or (
+        responses.scope_of(institution, identity.role, identity.user_id) != plan.scope
+    ):
+        return None  # not allowed, or the token's role or school is no longer the caller's
     try:
-        entry = responses.current_entry(policy, identity, values, req)
+        entry = responses.entry_if_current(plan.entry_key, identity, values)
     except redis.RedisError:
         return None
     if entry is None:
         return None
+    record_cache_lookup(plan.area, hit=True)
+    if not plan.resolved.issuperset(entry.dependencies):
+        _learn_from(entry, environ)
     g.identity = identity
-    return entry, rate_limit_headers(plan.item.amount, count, window_end)
+    return entry, rate_limit_headers(item.amount, count, window_end)
+
+
+def _learn_from(entry, environ):
+    """Learn the dependencies of an entry another worker stored (a request object needed)."""
+    req = current_app.request_class(environ)
+    route = _route(current_app, req)
+    req.url_rule, req.view_args = route[0], dict(route[1])
+    responses.learn_dependencies(entry.dependencies, req)
 
 
 def _claims(req):

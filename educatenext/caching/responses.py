@@ -118,11 +118,20 @@ def prefetch_keys(claims, policy=None, req=request):
     policy = policy or policy_for_request(req)
     if policy is None or not claims.get("inst") or not enabled():
         return []
+    key, tokens = expected_keys(claims, policy, req)
+    return tokens if localcopies.store().get(key) is not None else [key, *tokens]
+
+
+def expected_keys(claims, policy, req=request):
+    """(entry key, generation keys) of this request for the caller the token's claims name.
+
+    Guessed from the claims (role, school) and what the endpoint was learned to read; a hit
+    still checks them against the caller's cached context and the entry's own dependencies.
+    """
     role = canonical_role(claims.get("role"))
     key = entry_key(policy.area, scope_of(claims["inst"], role, claims["sub"]), req)
     learned = dependencies.resolve(LEARNED_DEPENDENCIES.get(req.endpoint, ()), req)
-    tokens = generations.generation_keys(claims["inst"], learned)
-    return tokens if localcopies.store().get(key) is not None else [key, *tokens]
+    return key, generations.generation_keys(claims["inst"], learned)
 
 
 def remember_prefetched(values):
@@ -231,7 +240,7 @@ def _build(policy, view, args, kwargs, key, identity, learned, before):
         response = view(*args, **kwargs)
     finally:
         reads = g.pop("cache_reads")
-    _learn_dependencies(reads, request)
+    learn_dependencies(reads, request)
     if before is not None and response.status_code == 200 and dependencies.covered(reads, learned):
         _store(key, identity, learned, before, response)
     response.headers["X-Cache"] = "MISS"
@@ -250,7 +259,7 @@ def _serve_filled(policy, key, entry):
     """Serve the entry another caller built while this one waited: a hit, counted apart too."""
     COALESCED.labels(area=policy.area, outcome="served").inc()
     record_cache_lookup(policy.area, hit=True)
-    _learn_dependencies(entry.dependencies, request)
+    learn_dependencies(entry.dependencies, request)
     localcopies.store().put(key, entry)
     return _response(entry, "HIT")
 
@@ -268,6 +277,20 @@ def current_entry(policy, identity, prefetched, req=request):
     """
     institution = str(identity.institution_id)
     key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id), req)
+    entry = entry_if_current(key, identity, prefetched)
+    if entry is None:
+        return None
+    record_cache_lookup(policy.area, hit=True)
+    learn_dependencies(entry.dependencies, req)
+    return entry
+
+
+def entry_if_current(key, identity, prefetched):
+    """The Entry under key (this worker's copy, else Redis's) if current for this caller.
+
+    May raise RedisError.
+    """
+    institution = str(identity.institution_id)
     copies = localcopies.store()
     entry = copies.get(key)
     if entry is not None and not _current(entry, institution, identity, prefetched):
@@ -280,8 +303,6 @@ def current_entry(policy, identity, prefetched, req=request):
         if not (isinstance(entry, Entry) and _current(entry, institution, identity, prefetched)):
             return None
         copies.put(key, entry)
-    record_cache_lookup(policy.area, hit=True)
-    _learn_dependencies(entry.dependencies, req)
     return entry
 
 
@@ -293,7 +314,7 @@ def _current(entry, institution, identity, prefetched):
     )
 
 
-def _learn_dependencies(read, req):
+def learn_dependencies(read, req):
     """Learn what the endpoint reads, from a miss's reads or a hit's entry.
 
     From hits too: a worker whose entries another worker stored never misses, and without

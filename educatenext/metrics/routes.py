@@ -113,14 +113,19 @@ def observe_request(response):
 
 def observe(status, req=request):
     """Count and time a request that ended with status."""
+    route = req.url_rule.rule if req.url_rule is not None else "unmatched"
+    observe_route(status, route, req.method)
+
+
+def observe_route(status, route, method):
+    """Count and time a request to a route (its rule's text) that ended with status."""
     started = g.get("metrics_started")
     if started is None:
         return
-    route = req.url_rule.rule if req.url_rule is not None else "unmatched"
-    labels = (route, req.method, status)
+    labels = (route, method, status)
     children = LABELLED.get(labels)
     if children is None:  # few: route templates x methods x statuses
-        text = (route, req.method, str(status))
+        text = (route, method, str(status))
         children = LABELLED[labels] = (HTTP_REQUESTS.labels(*text), HTTP_LATENCY.labels(*text))
     requests, latency = children
     requests.inc()

@@ -70,7 +70,7 @@ class Timers:
 def measure(env, token, path):
     """Rows of (layer, CPU us per request) for a cached path, with env as the app's settings."""
     os.environ.update({key: str(value) for key, value in env.items()})
-    from educatenext import create_app, httpheaders, requestlog
+    from educatenext import create_app, requestlog
     from educatenext.caching import fastlane, responses
     from educatenext.extensions import limiter
     from educatenext.metrics import routes as metrics_routes
@@ -87,13 +87,12 @@ def measure(env, token, path):
     rows.append(("cached hit, fast lane (total)", total))
     timers = Timers()
     parts = (
+        (fastlane, "hit_plan", "  the request's plan (keys, token, route; remembered)"),
         (fastlane, "serve_hit", "  checks, the Redis trip and the entry (serve_hit)"),
         (limiter.storage, "count_and_read", "    the one Redis round trip (script)"),
-        (responses, "current_entry", "    entry check (tokens, fingerprint)"),
-        (responses, "prefetch_keys", "    entry and generation keys"),
-        (fastlane, "rate_limit_headers", "  X-RateLimit-* headers"),
-        (httpheaders, "response_headers", "  security and CORS headers"),
-        (metrics_routes, "observe", "  metrics (count and latency)"),
+        (responses, "entry_if_current", "    entry check (tokens, fingerprint)"),
+        (fastlane, "rate_limit_headers", "    X-RateLimit-* headers"),
+        (metrics_routes, "observe_route", "  metrics (count and latency)"),
         (requestlog, "finished_request_id", "  request id (and access line when logged)"),
     )
     originals = [getattr(owner, name) for owner, name, _ in parts]

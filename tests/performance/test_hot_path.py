@@ -7,8 +7,9 @@ authorises exactly like the normal path.
 
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 
+import jwt
 import pytest
 import redis
 
@@ -253,7 +254,7 @@ def test_a_fault_in_the_fast_lane_costs_the_request_nothing(api, monkeypatch, ca
     admin = api("admin", "a")
     _warm(admin)
 
-    def broken(req):
+    def broken(plan, environ):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(fastlane, "serve_hit", broken)
@@ -301,3 +302,79 @@ def test_a_connection_that_fails_mid_trip_is_dropped_not_reused(app, api, monkey
     assert response.status_code == 200  # the normal path answered, Redis counted as failing
     assert connection._sock is None  # closed, so the next user connects afresh
     assert admin.get("/students").status_code == 200
+
+
+def _plans(app):
+    """The fast lane's remembered plans of this app."""
+    return app.extensions["cache_fast_lane_hit_plans"]
+
+
+def test_a_repeated_read_reuses_its_plan_and_a_new_origin_gets_its_own(app, api, monkeypatch):
+    from educatenext.caching import fastlane
+
+    admin = api("admin", "a")
+    _warm(admin)
+    made = []
+    original = fastlane.make_plan
+    monkeypatch.setattr(fastlane, "make_plan", lambda *a: made.append(1) or original(*a))
+    for _ in range(3):
+        assert admin.get("/students").headers["X-Cache"] == "HIT"
+    assert made == []  # the token verified, the route matched and the keys built once
+    other = admin.get("/students", headers={"Origin": "http://localhost:3000"})
+    assert other.headers["X-Cache"] == "HIT"
+    assert other.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    assert made == [1]
+
+
+def test_an_expired_token_is_refused_though_its_plan_was_made_while_valid(app, api, monkeypatch):
+    admin = api("admin", "a")
+    _warm(admin)
+    assert _plans(app)
+    later = time.time() + app.config["ACCESS_TOKEN_TTL_SECONDS"] + 60
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Later)  # PyJWT's own clock
+    refused = admin.get("/students")
+    assert refused.status_code == 401
+    assert refused.get_json()["code"] == "UNAUTHORIZED"
+
+
+def test_a_plan_lasts_no_longer_than_the_day_its_entry_key_names(app, api, monkeypatch):
+    """Entry keys name the day (reports default to today): a plan is remade at midnight."""
+    from datetime import UTC, timedelta
+
+    from educatenext.caching import fastlane
+
+    admin = api("admin", "a")
+    _warm(admin)
+    _plans(app).clear()
+    soon = datetime.now(UTC) + timedelta(seconds=30)  # a "day" that ends before the token
+    day = datetime(soon.year, soon.month, soon.day, tzinfo=UTC) - timedelta(days=1)
+    monkeypatch.setattr(fastlane, "today", lambda: day)
+    admin.get("/students")
+    (plan,) = _plans(app).values()
+    assert plan.valid_until == (day + timedelta(days=1)).timestamp()
+
+
+def test_a_caller_whose_role_changed_is_not_served_the_old_roles_entry(app, api, db, world):
+    """The plan was made from the token's role; the cached context names the caller's role now
+    (the entry's fingerprint and the scope both tell them apart)."""
+    from educatenext.auth import identity as auth_identity
+
+    admin = api("admin", "a")
+    _warm(admin)
+    entry = admin.get("/students")
+    assert entry.headers["X-Cache"] == "HIT"
+    assert entry.get_json()
+    user_id = world["a"]["admin"]["_id"]
+    db.users.update_one({"_id": user_id}, {"$set": {"role": "teacher", "classroomIds": []}})
+    with app.app_context():
+        auth_identity.forget_user(user_id)  # as the users service does after any change
+    demoted = admin.get("/students")
+    assert demoted.get_data() != entry.get_data()
+    assert demoted.headers.get("X-Cache") != "HIT" or demoted.get_json() == []
