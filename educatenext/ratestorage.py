@@ -150,18 +150,19 @@ class OneTripRedisStorage(RemembersFailures, RedisStorage):
         current, ttl, values = self._remembering(
             run_script, self.lua_incr_with_ttl_and_read, [prefixed, *read_keys], [expiry, amount]
         )
-        count = self._remember(prefixed, current, ttl)
+        count, window_end = self._remember(prefixed, current, ttl)
         _counted()[prefixed] = count
-        return count, _memo()[prefixed][1], values
+        return count, window_end, values
 
     def _incr_with_ttl(self, prefixed, expiry, amount):
         current, ttl = self.lua_incr_with_ttl([prefixed], [expiry, amount])
-        return self._remember(prefixed, current, ttl)
+        return self._remember(prefixed, current, ttl)[0]
 
     @staticmethod
     def _remember(prefixed, current, ttl):
-        _memo()[prefixed] = (int(current), time.time() + max(int(ttl), 0))
-        return int(current)
+        """Keep (count, window end) for the rest of the request; returns them."""
+        remembered = _memo()[prefixed] = (int(current), time.time() + max(int(ttl), 0))
+        return remembered
 
     def get(self, key):
         """The count this request just produced, else Redis."""

@@ -99,6 +99,8 @@ class HitPlan:
     entry_key: str
     keys_with_entry: tuple  # the trip's reads when this worker holds no copy of the entry
     keys_without_entry: tuple
+    redis_keys_with_entry: tuple  # the same with the cache's key prefix
+    redis_keys_without_entry: tuple
     learned: tuple  # the endpoint's learned dependencies the keys were made from
     resolved: frozenset  # those dependencies for this request
     headers: tuple  # the security and CORS headers every response to the request carries
@@ -207,6 +209,11 @@ def make_plan(app, req):
     entry_key, generation_keys = responses.expected_keys(claims, policy, req)
     learned = responses.LEARNED_DEPENDENCIES.get(req.endpoint, ())
     auth_keys = (auth.user_cache_key(user_id), auth.session_cache_key(session_id))
+    with_entry, without_entry = (
+        (*auth_keys, entry_key, *generation_keys),
+        (*auth_keys, *generation_keys),
+    )
+    prefix = cache.cache._get_prefix()
     end_of_day = (day + timedelta(days=1)).timestamp()
     return HitPlan(
         endpoint=req.endpoint,
@@ -220,8 +227,10 @@ def make_plan(app, req):
         session_id=session_id,
         scope=responses.scope_of(claims["inst"], canonical_role(claims.get("role")), user_id),
         entry_key=entry_key,
-        keys_with_entry=(*auth_keys, entry_key, *generation_keys),
-        keys_without_entry=(*auth_keys, *generation_keys),
+        keys_with_entry=with_entry,
+        keys_without_entry=without_entry,
+        redis_keys_with_entry=tuple(prefix + key for key in with_entry),
+        redis_keys_without_entry=tuple(prefix + key for key in without_entry),
         learned=learned,
         resolved=frozenset(dependencies.resolve(learned, req)),
         # A hit has an identity, so these are the headers of an authenticated response.
@@ -346,12 +355,14 @@ def serve_hit(plan, environ):
     """(the entry, the limit counted) for a current cached GET, or None to go the normal way."""
     backend = cache.cache
     has_copy = localcopies.store().get(plan.entry_key) is not None
-    keys = plan.keys_without_entry if has_copy else plan.keys_with_entry
-    prefix = backend._get_prefix()
+    if has_copy:
+        keys, redis_keys = plan.keys_without_entry, plan.redis_keys_without_entry
+    else:
+        keys, redis_keys = plan.keys_with_entry, plan.redis_keys_with_entry
     item = plan.limit.item
     try:
         count, window_end, raw = limiter.storage.count_and_read(
-            plan.limit_key, item.get_expiry(), 1, [prefix + key for key in keys]
+            plan.limit_key, item.get_expiry(), 1, redis_keys
         )
     except redis.RedisError:
         return None

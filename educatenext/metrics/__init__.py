@@ -40,6 +40,14 @@ RATE_LIMITED = Counter(
 )
 
 
+# Labelled children by (area, hit): few, and labels() costs more than the increment.
+LOOKUP_CHILDREN = {}
+
+
 def record_cache_lookup(area, *, hit):
     """Count one response-cache lookup."""
-    CACHE_LOOKUPS.labels(area=area, result="hit" if hit else "miss").inc()
+    child = LOOKUP_CHILDREN.get((area, hit))
+    if child is None:
+        child = CACHE_LOOKUPS.labels(area=area, result="hit" if hit else "miss")
+        LOOKUP_CHILDREN[area, hit] = child
+    child.inc()
