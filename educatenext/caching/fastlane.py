@@ -88,7 +88,6 @@ class HitPlan:
 
     endpoint: str
     route: str  # the rule's text, for the metrics
-    path: str
     area: str
     limit: LimitPlan
     limit_key: str
@@ -218,7 +217,6 @@ def make_plan(app, req):
     return HitPlan(
         endpoint=req.endpoint,
         route=req.url_rule.rule,
-        path=req.path,
         area=policy.area,
         limit=limit,
         limit_key=limit.item.key_for(*limit.args_for(caller_key())),

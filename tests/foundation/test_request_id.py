@@ -43,6 +43,13 @@ def test_malformed_request_id_is_replaced(client, bad_id):
     assert len(generated) == 32
 
 
+def test_a_request_id_ending_in_a_newline_is_replaced(client):
+    """`$` would accept a trailing newline, and the id is echoed in a response header."""
+    response = client.get("/health", environ_overrides={"HTTP_X_REQUEST_ID": "abc\n"})
+    assert response.headers["X-Request-ID"] != "abc\n"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
 def test_generated_when_absent_and_unique(client):
     first = client.get("/health").headers["X-Request-ID"]
     second = client.get("/health").headers["X-Request-ID"]
