@@ -135,8 +135,10 @@ def _serve(app, environ):
     # What the first before_request hooks would do; they do nothing when they run after this.
     metrics_routes.start_timer()
     requestlog.start_request_for(environ)
+    if not responses.enabled() or not usable():
+        return None  # no plan work while the cache is off or the limiter has fallen back
     plan = hit_plan(app, environ)
-    if plan is None or not responses.enabled() or not usable():
+    if plan is None:
         return None
     hit = serve_hit(plan, environ)
     if hit is None:
