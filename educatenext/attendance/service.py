@@ -83,7 +83,7 @@ def roster(identity, payload):
             changes[student_id] = {"status": status, "method": "bulk", "markedBy": identity.user_id}
             outcome = "updated" if student_id in existing else "created"
             results.append({"studentId": str(student_id), "status": outcome})
-    repository.upsert_many(classroom_id, day, changes)
+    repository.write_day(classroom_id, day, changes, existing)
     return results
 
 

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from bson import ObjectId
 from flask import current_app, g, has_request_context, request
-from pymongo.errors import PyMongoError
+from pymongo import InsertOne
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from educatenext.caching import generations
 from educatenext.caching.dependencies import ANY_PARTITION
@@ -66,6 +67,8 @@ VALUE_FIELDS = {
     "date",
     "reason",
 }
+# Bookkeeping fields an inserted document's event does not name.
+UNNAMED_FIELDS = {"_id", "createdAt", "updatedAt", "institutionId", "requestKey"}
 OPERATORS = ("$set", "$setOnInsert", "$inc", "$push", "$addToSet", "$pull", "$unset")
 
 
@@ -87,6 +90,13 @@ def context():
         "ip": request.remote_addr,
         "userAgent": request.headers.get("User-Agent", "")[:200],
     }
+
+
+def _bulk_write_of(operation):
+    """(selector, change) of a bulk operation; (document, None) for an insert."""
+    document = getattr(operation, "_doc", None) or {}
+    selector = getattr(operation, "_filter", None)
+    return (document, None) if selector is None else (selector, document)
 
 
 def _values(fields):
@@ -225,11 +235,7 @@ class AuditedCollection:
     def insert_one(self, document, *args, session=None, **kwargs):
         """Insert and record a create."""
         result = self._collection.insert_one(document, *args, session=session, **kwargs)
-        fields = sorted(
-            k
-            for k in document
-            if k not in ("_id", "createdAt", "updatedAt", "institutionId", "requestKey")
-        )
+        fields = sorted(k for k in document if k not in UNNAMED_FIELDS)
         self._record(
             "create",
             [result.inserted_id],
@@ -308,23 +314,45 @@ class AuditedCollection:
         return result
 
     def bulk_write(self, requests, *args, session=None, **kwargs):
-        """Run a bulk write and record each operation's fields in one event."""
+        """Run a bulk write and record the operations it applied in one event.
+
+        A bulk write that fails part way (BulkWriteError) has applied the operations before
+        or beside the failed ones: those are recorded, and stale the cache, before the error
+        goes on. One whose outcome is unknown (timeout, lost connection) stales the cache of
+        everything it may have written, so no entry from before it can be served after it.
+        """
         requests = list(requests)
-        result = self._collection.bulk_write(requests, *args, session=session, **kwargs)
-        fields, writes = set(), []
-        for operation in requests:
-            document = getattr(operation, "_doc", None) or {}
-            fields.update(describe_update(document)[0])
-            selector = getattr(operation, "_filter", None)
-            writes.append((document, None) if selector is None else (selector, document))
-        self._record(
-            "update",
-            list(result.upserted_ids.values()),
-            sorted(fields),
-            session=session,
-            writes=writes,
-        )
+        writes = [_bulk_write_of(operation) for operation in requests]
+        try:
+            result = self._collection.bulk_write(requests, *args, session=session, **kwargs)
+        except BulkWriteError as error:
+            failed = sorted(e["index"] for e in error.details.get("writeErrors", ()))
+            if kwargs.get("ordered", True):  # an ordered write stops at its first failure
+                applied = range(failed[0] if failed else len(requests))
+            else:
+                applied = [i for i in range(len(requests)) if i not in set(failed)]
+            upserted = [u["_id"] for u in error.details.get("upserted", ())]
+            if applied:
+                self._record_bulk([requests[i] for i in applied], [writes[i] for i in applied],
+                                  upserted, session)  # fmt: skip
+            raise
+        except PyMongoError:
+            generations.note_write(self._institution_id, self._collection.name,
+                                   self._partitions(writes))  # fmt: skip
+            raise
+        self._record_bulk(requests, writes, list(result.upserted_ids.values()), session)
         return result
+
+    def _record_bulk(self, operations, writes, upserted_ids, session):
+        """One event for applied bulk operations: inserts' and upserts' ids, fields named."""
+        fields, ids = set(), list(upserted_ids)
+        for operation, (document, change) in zip(operations, writes, strict=True):
+            if change is None and isinstance(operation, InsertOne):
+                fields.update(k for k in document if k not in UNNAMED_FIELDS)
+                ids.append(document.get("_id"))
+            else:
+                fields.update(describe_update(change or {})[0])
+        self._record("update", ids, sorted(fields), session=session, writes=writes)
 
     def delete_one(self, filter_, *args, session=None, **kwargs):
         """Delete and record it."""

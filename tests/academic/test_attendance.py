@@ -1,6 +1,7 @@
 """Attendance: one record per student/classroom/day, roster entry, rules, row-level lists."""
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 from bson import ObjectId
 from pymongo.collection import Collection
@@ -100,6 +101,48 @@ def test_losing_the_race_to_create_the_days_summary_still_records(app, world, mo
     assert days_summary(app) == {"2025-10-06": [theirs, ours]}
 
 
+def test_a_roster_inserts_new_records_and_upserts_those_another_request_created(
+    api, world, app, commands
+):
+    """New records go in as inserts (no lookup each); one inserted meanwhile is overwritten."""
+    room = str(world["a"]["classroom"]["_id"])
+    other = api().post("/students", json={"name": "R1", "admissionYear": 2025, "classroomId": room})
+    backdate_enrollment(app, world)
+    pupils = [world["a"]["student_record"]["_id"], ObjectId(other.get_json()["student"]["id"])]
+    entries = [{"studentId": str(pupil), "status": "absent"} for pupil in pupils]
+    day = datetime.fromisoformat(YESTERDAY).replace(tzinfo=UTC)
+    real_bulk_write = Collection.bulk_write
+
+    def raced(self, requests, *args, **kwargs):
+        """Another teacher's roster marks the first pupil present just before ours lands."""
+        if self.name == "attendance" and not self.find_one({"studentId": pupils[0]}):
+            self.insert_one({"institutionId": world["a"]["institution"]["_id"], "date": day,
+                             "studentId": pupils[0], "classroomId": ObjectId(room),
+                             "status": "present", "method": "bulk"})  # fmt: skip
+        return real_bulk_write(self, requests, *args, **kwargs)
+
+    commands.clear()
+    with mock.patch.object(Collection, "bulk_write", raced):
+        response = api("teacher").post(
+            "/attendance/roster", json={"classroomId": room, "date": YESTERDAY, "entries": entries}
+        )
+    assert response.status_code == 200
+    assert response.get_json()["created"] == 2
+    sent = [(name, len(c.get("documents", c.get("updates", []))))
+            for name, coll, c in commands.sent
+            if coll == "attendance" and name != "find"]  # fmt: skip
+    # the other request's insert; ours of both (one fails on the unique key); that one again
+    assert sent == [("insert", 1), ("insert", 2), ("update", 1)]
+    with app.app_context():
+        records = {r["studentId"]: r["status"] for r in mongo.db.attendance.find()}
+        inserted, again = mongo.db.audit_events.find({"resourceType": "attendance"}).sort("at")
+    assert records == {pupils[0]: "absent", pupils[1]: "absent"}  # ours landed last, one each
+    fields = ["classroomId", "date", "markedBy", "method", "status", "studentId"]
+    assert (inserted["fields"], len(inserted["resourceIds"])) == (fields, 1)  # what went in
+    assert (again["fields"], again["resourceIds"]) == (["markedBy", "method", "status"], [])
+    assert days_summary(app) == {YESTERDAY: [ObjectId(room)]}
+
+
 def test_rules(api, world, app):
     tomorrow = (TODAY + timedelta(days=1)).isoformat()
     assert mark(api, world, day=tomorrow).status_code == 400
@@ -174,13 +217,18 @@ def test_lists_follow_row_level_rules(api, world, app):
 
 
 def test_a_roster_has_the_bulk_budget_and_a_single_mark_the_operations(api, world, app, commands):
-    """Many upserts in one command get MONGO_BULK_TIMEOUT_MS; one mark keeps one operation's."""
+    """Many writes in one command get MONGO_BULK_TIMEOUT_MS; one mark keeps one operation's."""
     backdate_enrollment(app, world)
     app.config["MONGO_BULK_TIMEOUT_MS"] = 20000
     operation_budget = app.config["MONGO_OPERATION_TIMEOUT_MS"]
     entries = [{"studentId": str(world["a"]["student_record"]["_id"]), "status": "absent"}]
     roster = {"classroomId": str(world["a"]["classroom"]["_id"]), "date": YESTERDAY,
               "entries": entries}  # fmt: skip
+    commands.clear()
+    assert api("teacher").post("/attendance/roster", json=roster).status_code == 200
+    (bulk,) = [c for name, coll, c in commands.sent if name == "insert" and coll == "attendance"]
+    assert operation_budget < bulk["maxTimeMS"] <= 20000
+    entries[0]["status"] = "present"  # now a change of an existing record: an update
     commands.clear()
     assert api("teacher").post("/attendance/roster", json=roster).status_code == 200
     (bulk,) = [c for name, coll, c in commands.sent if name == "update" and coll == "attendance"]

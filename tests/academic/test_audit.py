@@ -137,3 +137,62 @@ def _all_repositories():
                 seen.add(subclass)
                 pending.append(subclass)
     return seen
+
+
+def test_a_bulk_write_that_fails_part_way_records_what_it_applied(app, world):
+    """An ordered bulk stops at its failure: the operations before it are recorded, and their
+    collection's cache goes stale; those after it never ran and are not."""
+    from flask import g
+    from pymongo import InsertOne, UpdateOne
+    from pymongo.errors import BulkWriteError
+
+    from educatenext.subjects.repository import SubjectRepository
+
+    school = world["a"]["institution"]["_id"]
+    with app.test_request_context():
+        collection = SubjectRepository(TenantScope.of(school)).collection
+        first = {"institutionId": school, "name": "First", "code": "F1"}
+        collection.insert_one(first)
+        events_before = mongo.db.audit_events.count_documents({"resourceType": "subjects"})
+        g.pop("dirty_generations", None)
+        operations = [
+            UpdateOne({"_id": first["_id"], "institutionId": school}, {"$set": {"name": "One"}}),
+            InsertOne({"_id": first["_id"], "institutionId": school, "name": "Dup", "code": "D"}),
+            InsertOne({"institutionId": school, "name": "Never", "code": "N1"}),
+        ]
+        try:
+            collection.bulk_write(operations)
+        except BulkWriteError:
+            pass
+        else:
+            raise AssertionError("the duplicate _id should fail the bulk write")
+        assert f"gen:{school}:subjects" in g.dirty_generations
+    recorded = events(app, resourceType="subjects")[events_before:]
+    assert [(e["action"], e["fields"]) for e in recorded] == [("update", ["name"])]
+    with app.app_context():
+        assert mongo.db.subjects.count_documents({"name": "Never"}) == 0
+
+
+def test_a_bulk_write_of_unknown_outcome_stales_the_cache(app, world, monkeypatch):
+    """A timeout or lost connection may have applied the write: its collection goes stale."""
+    from flask import g
+    from pymongo import UpdateOne
+    from pymongo.errors import AutoReconnect
+
+    from educatenext.subjects.repository import SubjectRepository
+
+    def lost(self, *args, **kwargs):
+        raise AutoReconnect("connection closed")
+
+    monkeypatch.setattr(Collection, "bulk_write", lost)
+    school = world["a"]["institution"]["_id"]
+    with app.test_request_context():
+        collection = SubjectRepository(TenantScope.of(school)).collection
+        g.pop("dirty_generations", None)
+        try:
+            collection.bulk_write([UpdateOne({"institutionId": school}, {"$set": {"name": "X"}})])
+        except AutoReconnect:
+            pass
+        else:
+            raise AssertionError("the lost connection should reach the caller")
+        assert f"gen:{school}:subjects" in g.dirty_generations
