@@ -35,7 +35,7 @@ def daily_sheet(identity, classroom_id, args):
     classroom = check_classroom(identity, classroom_id)
     day = args.get("date") or today()
     enrolled, marks = pipelines.daily_sheet(identity.scope, classroom["_id"], day)
-    names = StudentRepository(identity.scope).names_by_id(enrolled)
+    names = StudentRepository(identity.scope).names_in_classroom(classroom["_id"], enrolled)
     sheet = []
     for student_id in enrolled:
         mark = marks.get(student_id, {})
@@ -60,6 +60,7 @@ def chronic_absence(identity, args):
         below=args["threshold"],
     )
     keys = ("present", "absent", "late", "excused", "total", "rate")
+    # by id: the students under the threshold are a few of the classroom's
     names = StudentRepository(identity.scope).names_by_id(row["_id"] for row in rows)
     return [{**_person(row["_id"], names), **{key: row[key] for key in keys}} for row in rows]
 

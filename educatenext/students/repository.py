@@ -6,6 +6,8 @@ from pymongo.errors import DuplicateKeyError
 from educatenext.listing import name_prefix_range
 from educatenext.repository import TenantRepository
 
+NAME_FIELDS = {"name": 1, "generatedId": 1}
+
 
 class StudentRepository(TenantRepository):
     """Students of one institution."""
@@ -28,8 +30,22 @@ class StudentRepository(TenantRepository):
         ids = list(set(student_ids))
         if not ids:
             return {}
-        found = self.find({"_id": {"$in": ids}}, projection={"name": 1, "generatedId": 1})
+        found = self.find({"_id": {"$in": ids}}, projection=NAME_FIELDS)
         return {doc["_id"]: doc for doc in found}
+
+    def names_in_classroom(self, classroom_id, student_ids):
+        """{id: {name, generatedId}} for students on a classroom's sheet: its current students
+        in one range read, then any others (moved since) by id.
+
+        A seek per id cost the development server 3-4x one range over the classroom (40
+        students: 10.5 ms against 2.6-3.5 ms); the sheet's students are nearly all current.
+        """
+        wanted = set(student_ids)
+        if not wanted:
+            return {}
+        current = self.find({"classroomId": classroom_id}, projection=NAME_FIELDS)
+        found = {doc["_id"]: doc for doc in current if doc["_id"] in wanted}
+        return found | self.names_by_id(wanted - found.keys())
 
 
 class CounterRepository(TenantRepository):

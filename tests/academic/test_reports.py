@@ -113,6 +113,25 @@ def test_daily_sheet(api, term):
     assert {row["status"] for row in untaken} == {None}
 
 
+def test_a_daily_sheet_names_a_student_who_has_left_the_classroom_since(api, app, term):
+    """Names come from the classroom's current students, and by id for any who moved."""
+    with app.app_context():
+        moved = mongo.db.students.update_one(
+            {"_id": ObjectId(term["ben"])}, {"$set": {"classroomId": ObjectId()}}
+        )
+        assert moved.modified_count == 1
+    sheet = (
+        api("teacher")
+        .get(f"/analytics/attendance/classrooms/{term['room']}/daily?date=2025-10-09")
+        .get_json()
+    )
+    assert [(row["name"], row["status"]) for row in sheet] == [
+        ("Ava", "present"),
+        ("Ben", "absent"),
+        ("Sam Student", "present"),
+    ]
+
+
 def test_chronic_absence(api, term):
     query = f"classroomId={term['room']}&startDate=2025-10-06&endDate=2025-10-10"
     rows = api("teacher").get(f"/analytics/attendance/chronic-absence?{query}").get_json()
