@@ -54,7 +54,7 @@ def mark(identity, payload):
     }
     if "notes" in payload:
         fields["notes"] = payload["notes"]
-    record, previous = repository.mark(key, fields)
+    record, previous = repository.mark(key, fields, existing)
     return record, previous is None
 
 
@@ -204,7 +204,7 @@ def scan(identity, payload):
     }
     if payload.get("deviceId"):
         fields["deviceId"] = payload["deviceId"]
-    record, _ = repository.mark(key, fields)
+    record, _ = repository.mark(key, fields, existing)
     AttendanceSessionRepository(identity.scope).count_scan(session["_id"])
     return record, True, student
 

@@ -143,6 +143,29 @@ def test_a_roster_inserts_new_records_and_upserts_those_another_request_created(
     assert days_summary(app) == {YESTERDAY: [ObjectId(room)]}
 
 
+def test_a_mark_that_loses_the_race_to_create_updates_the_winners_record(api, world, app, commands):
+    """Two first marks of a student's day: the second's insert fails and updates the first."""
+    backdate_enrollment(app, world)
+    real_insert_one = Collection.insert_one
+
+    def raced(self, document, *args, **kwargs):
+        if self.name == "attendance":
+            theirs = {key: value for key, value in document.items() if key != "_id"}
+            real_insert_one(self, {**theirs, "status": "absent"})
+        return real_insert_one(self, document, *args, **kwargs)
+
+    commands.clear()
+    with mock.patch.object(Collection, "insert_one", raced):
+        response = mark(api, world, status="late")
+    assert response.status_code == 200  # not created: the other request's record was updated
+    assert response.get_json()["attendance"]["status"] == "late"
+    with app.app_context():
+        (record,) = mongo.db.attendance.find()
+    assert (record["status"], record["method"]) == ("late", "manual")
+    writes = [name for name, coll, _ in commands.sent if coll == "attendance" and name != "find"]
+    assert writes == ["insert", "insert", "update"]  # theirs, ours (refused), ours as an update
+
+
 def test_rules(api, world, app):
     tomorrow = (TODAY + timedelta(days=1)).isoformat()
     assert mark(api, world, day=tomorrow).status_code == 400
@@ -235,7 +258,5 @@ def test_a_roster_has_the_bulk_budget_and_a_single_mark_the_operations(api, worl
     assert operation_budget < bulk["maxTimeMS"] <= 20000
     commands.clear()
     assert mark(api, world, status="late").status_code in (200, 201)
-    (single,) = [
-        c for name, coll, c in commands.sent if name == "findAndModify" and coll == "attendance"
-    ]
+    (single,) = [c for name, coll, c in commands.sent if name == "update" and coll == "attendance"]
     assert single["maxTimeMS"] <= operation_budget
