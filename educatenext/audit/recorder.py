@@ -284,7 +284,12 @@ class AuditedCollection:
         """Update and record it."""
         result = self._collection.update_one(filter_, update, *args, session=session, **kwargs)
         if result.matched_count or result.upserted_id is not None:
-            self._updated("update", filter_, update, [result.upserted_id], session)
+            # A platform-wide write names its document's school in the filter when it knows it.
+            owner = filter_.get("institutionId") if self._institution_id is None else None
+            owner = owner if isinstance(owner, ObjectId) else None
+            self._updated(
+                "update", filter_, update, [result.upserted_id], session, institution_id=owner
+            )
         return result
 
     def update_many(self, filter_, update, *args, session=None, **kwargs):

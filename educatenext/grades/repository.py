@@ -1,7 +1,5 @@
 """Grades and report cards."""
 
-from pymongo import ReturnDocument
-
 from educatenext.grades.scale import mongo_grade_point
 from educatenext.repository import TenantRepository
 from educatenext.values import utcnow
@@ -15,12 +13,14 @@ class GradeRepository(TenantRepository):
     def update_with_history(self, grade_id, changes, previous, actor_id):
         """Apply changes and append the previous values to the grade's audit trail."""
         entry = {"changedAt": utcnow(), "changedBy": actor_id, "previous": previous}
-        return self.collection.find_one_and_update(
+        # update_one, then a read: not findAndModify, which the development server runs as a
+        # scan of the collection (see TenantRepository.update).
+        written = self.collection.update_one(
             self.scoped({"_id": grade_id}),
             {"$set": {**changes, "updatedAt": utcnow()}, "$push": {"history": entry}},
-            return_document=ReturnDocument.AFTER,
             session=self.session,
         )
+        return self.find_one({"_id": grade_id}) if written.matched_count else None
 
     def publish(self, grade_ids, classroom_ids=None):
         """Publish these grades (within classrooms when given); returns how many changed."""

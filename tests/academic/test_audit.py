@@ -196,3 +196,45 @@ def test_a_bulk_write_of_unknown_outcome_stales_the_cache(app, world, monkeypatc
         else:
             raise AssertionError("the lost connection should reach the caller")
         assert f"gen:{school}:subjects" in g.dirty_generations
+
+
+def test_a_platform_wide_update_stales_its_documents_school_only(app, world):
+    """A login (platform scope) writes the user: only that school's users cache goes stale."""
+    from flask import g
+
+    from educatenext.users.repository import UserRepository
+
+    school = world["a"]["institution"]["_id"]
+    with app.app_context():
+        user = mongo.db.users.find_one({"institutionId": school, "role": "teacher"})
+    with app.test_request_context():
+        g.pop("dirty_generations", None)
+        updated = UserRepository(TenantScope.platform_wide()).update(user["_id"], {"name": "T2"})
+        assert (updated["name"], updated["institutionId"]) == ("T2", school)
+        assert f"gen:{school}:users" in g.dirty_generations
+        assert "gen:*:users" not in g.dirty_generations
+    (event,) = events(app, resourceType="users", fields=["name", "nameLower"])
+    assert (event["institutionId"], event["resourceIds"]) == (school, [user["_id"]])
+
+
+def test_a_conditional_update_that_stops_matching_before_its_write_changes_nothing(
+    app, world, monkeypatch
+):
+    """extra_filter holds at the read; another write changes it first: no update, None."""
+    from educatenext.subjects.repository import SubjectRepository
+
+    school = world["a"]["institution"]["_id"]
+    real_update_one = Collection.update_one
+
+    def overtaken(self, filter_, update, *args, **kwargs):
+        if self.name == "subjects":
+            real_update_one(self, {"_id": filter_["_id"]}, {"$set": {"code": "TAKEN"}})
+        return real_update_one(self, filter_, update, *args, **kwargs)
+
+    with app.test_request_context():
+        subjects = SubjectRepository(TenantScope.of(school))
+        subject = subjects.insert({"name": "Art", "code": "ART"})
+        monkeypatch.setattr(Collection, "update_one", overtaken)
+        assert subjects.update(subject["_id"], {"name": "X"}, extra_filter={"code": "ART"}) is None
+        monkeypatch.undo()
+        assert mongo.db.subjects.find_one({"_id": subject["_id"]})["name"] == "Art"
