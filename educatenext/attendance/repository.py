@@ -22,9 +22,10 @@ class AttendanceRepository(TenantRepository):
 
         An insert for a new record and an update by _id for an existing one, not a
         findAndModify: the development server runs findAndModify as a scan of the collection
-        (2.4 s for one record among the 100,000 of scale S; an update_one 3 ms). Two round
-        trips, the read and the write, as before. An insert that loses a race to another
-        request's (unique key) becomes an update of that record.
+        (2.4 s for one record among the 100,000 of scale S; an update_one 3 ms). With the
+        caller's read, two round trips (three before: that read, the findAndModify and a
+        re-read). An insert that loses a race to another request's (unique key) becomes an
+        update of that record.
         """
         now = utcnow()
         for _ in range(3):  # insert lost to another, or the record went: each at most once

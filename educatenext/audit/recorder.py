@@ -331,11 +331,11 @@ class AuditedCollection:
         try:
             result = self._collection.bulk_write(requests, *args, session=session, **kwargs)
         except BulkWriteError as error:
-            failed = sorted(e["index"] for e in error.details.get("writeErrors", ()))
+            failed = {e["index"] for e in error.details.get("writeErrors", ())}
             if kwargs.get("ordered", True):  # an ordered write stops at its first failure
-                applied = range(failed[0] if failed else len(requests))
+                applied = range(min(failed, default=len(requests)))
             else:
-                applied = [i for i in range(len(requests)) if i not in set(failed)]
+                applied = [i for i in range(len(requests)) if i not in failed]
             upserted = [u["_id"] for u in error.details.get("upserted", ())]
             if applied:
                 self._record_bulk([requests[i] for i in applied], [writes[i] for i in applied],
