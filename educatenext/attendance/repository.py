@@ -30,7 +30,7 @@ class AttendanceRepository(TenantRepository):
         now = utcnow()
         for _ in range(3):  # insert lost to another, or the record went: each at most once
             if existing is None:
-                record = self.scoped({**key, **fields, "createdAt": now, "updatedAt": now})
+                record = self._new_record(key, fields, now)
                 try:
                     self.collection.insert_one(record, session=self.session)
                 except DuplicateKeyError:
@@ -92,7 +92,11 @@ class AttendanceRepository(TenantRepository):
     def _insert(self, student_id, classroom_id, day, fields, now):
         """The insert of one student's new record of the day."""
         key = {"studentId": student_id, "classroomId": classroom_id, "date": day}
-        return InsertOne(self.scoped({**key, **fields, "createdAt": now, "updatedAt": now}))
+        return InsertOne(self._new_record(key, fields, now))
+
+    def _new_record(self, key, fields, now):
+        """A record as first written: its key, its fields and both timestamps, in this school."""
+        return self.scoped({**key, **fields, "createdAt": now, "updatedAt": now})
 
     def _upsert(self, student_id, classroom_id, day, fields, now):
         """The upsert of one student's record of the day."""
