@@ -94,6 +94,14 @@ def when_ready(call):
             time.sleep(int(error.headers.get("Retry-After", "2")))
 
 
+def answer_bytes(base, path, token):
+    """Bytes of one GET's body: tells a slower answer from a larger one between scales."""
+    request = urllib.request.Request(base + path)  # noqa: S310
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        return len(response.read())
+
+
 def warm(base, path, token, times=3):
     """GET path a few times before measuring it."""
     for _ in range(times):
@@ -331,10 +339,12 @@ def run_scale(scale, students, results):
         api.stop()
 
         uncached = stack.serve(RESPONSE_CACHE_ENABLED="false")
-        ctx_u = {**ctx}
-        measure("(c) uncached list read", uncached, [get(list_path, ctx["admin"])])
-        for name, path, token in report_paths(ctx_u):
-            measure(f"(d) {name} uncached", uncached, [get(path, token)])
+        lines = [("(c) uncached list read", list_path, ctx["admin"])]
+        lines += [(f"(d) {name} uncached", path, token) for name, path, token in report_paths(ctx)]
+        for label, path, token in lines:
+            measure(label, uncached, [get(path, token)])["bytes"] = answer_bytes(
+                uncached.url, path, token
+            )
         uncached.stop()
 
         # Production refuses a disabled limiter, so this pair runs the development config.
