@@ -11,7 +11,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from pymongo import ReturnDocument
 
 from educatenext.auth.roles import ADMIN, canonical_role
 from educatenext.errors import APIError, not_found
@@ -41,18 +40,20 @@ def generate(identity, user_id, user_type):
     if target is None or (identity.role != ADMIN and target != identity.user_id):
         raise not_found("User")
     users = UserRepository(identity.scope)
-    user = users.collection.find_one_and_update(
-        users.scoped({"_id": target, "status": "active"}),
-        {"$inc": {"qrVersion": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if user is None:
-        raise not_found("User")
-    role = canonical_role(user.get("role"))
-    if user_type != role:
-        raise APIError(400, "VALIDATION_ERROR", details=[
-            {"location": "json", "field": "userType", "message": f"This user is a {role}."}
-        ])  # fmt: skip
+    for _ in range(3):  # another generation for the same user won the version: read again
+        user = users.find_one({"_id": target, "status": "active"})
+        if user is None:
+            raise not_found("User")
+        role = canonical_role(user.get("role"))
+        if user_type != role:  # checked before the write: a refused request keeps the old code
+            raise APIError(400, "VALIDATION_ERROR", details=[
+                {"location": "json", "field": "userType", "message": f"This user is a {role}."}
+            ])  # fmt: skip
+        version = users.next_qr_version(user)
+        if version is not None:
+            break
+    else:
+        raise APIError(409, "CONFLICT", "This user's QR code is being regenerated; try again.")
     issued = utcnow()
     expires = issued + timedelta(seconds=current_app.config["QR_TTL_SECONDS"])
     claims = {
@@ -61,7 +62,7 @@ def generate(identity, user_id, user_type):
         "iid": str(identity.institution_id),
         "iat": int(issued.timestamp()),
         "exp": int(expires.timestamp()),
-        "v": user["qrVersion"],
+        "v": version,
     }
     body = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return {"qrData": f"{body}.{_b64(_signature(body))}", "userId": str(user["_id"]),

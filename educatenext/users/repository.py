@@ -35,3 +35,19 @@ class UserRepository(TenantRepository):
         self.collection.update_one(
             self.scoped({"_id": user_id}), {"$pull": {field: value}}, session=self.session
         )
+
+    def next_qr_version(self, user):
+        """Move an active user's QR version on from the one read (older codes stop validating).
+
+        Returns the new version, or None when another write moved it first. A compare-and-set
+        update_one, not a findAndModify $inc: the development server runs findAndModify as a
+        scan of the whole collection (75 ms for one user among the 10,251 of scale S).
+        """
+        current = user.get("qrVersion")
+        version = (current or 0) + 1
+        written = self.collection.update_one(
+            self.scoped({"_id": user["_id"], "status": "active", "qrVersion": current}),
+            {"$set": {"qrVersion": version}},
+            session=self.session,
+        )
+        return version if written.matched_count else None

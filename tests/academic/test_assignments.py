@@ -1,6 +1,11 @@
 """Assignments: classroom visibility, due-soon, submissions marked late after the due date."""
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+from bson import ObjectId
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 
 def iso(moment):
@@ -83,3 +88,50 @@ def test_rules(api, world):
     assert naive.status_code == 400
     assert api("teacher").get(f"/assignments?classroomId={other_id}").get_json() == []
     assert len(api().get(f"/assignments?classroomId={other_id}&status=active").get_json()) == 0
+
+
+def open_assignment(api, world):
+    """An active assignment for school a's classroom, due in two days; its id."""
+    room = str(world["a"]["classroom"]["_id"])
+    due = iso(datetime.now(UTC) + timedelta(days=2))
+    created = api("teacher").post(
+        "/assignments", json={"classroomId": room, "title": "Essay", "dueDate": due}
+    )
+    return created.get_json()["assignment"]["id"]
+
+
+def test_a_resubmission_whose_submission_went_meanwhile_writes_it_anew(api, world, db):
+    """The update finds nothing (removed since the read): the work is inserted, not lost."""
+    assignment = open_assignment(api, world)
+    first = api("student").post(f"/assignments/{assignment}/submit", json={"content": "v1"})
+    assert first.status_code == 201
+    real_update_one = Collection.update_one
+
+    def removed_first(self, filter_, *args, **kwargs):
+        if self.name == "submissions":
+            self.delete_many({"assignmentId": ObjectId(assignment)})
+        return real_update_one(self, filter_, *args, **kwargs)
+
+    with mock.patch.object(Collection, "update_one", removed_first):
+        again = api("student").post(f"/assignments/{assignment}/submit", json={"content": "v2"})
+    assert again.status_code == 201  # as a first submission: the earlier one was gone
+    [stored] = db.submissions.find({"assignmentId": ObjectId(assignment)})
+    assert (stored["content"], stored["status"]) == ("v2", "submitted")
+
+
+def test_a_duplicate_on_another_unique_index_is_a_conflict_not_a_loop(api, world, db):
+    """An insert refused while no submission has the key: 409 envelope, nothing written."""
+    assignment = open_assignment(api, world)
+
+    real_insert_one = Collection.insert_one
+    student = api("student")  # logged in before the patch: a login inserts its session
+
+    def refused(self, document, *args, **kwargs):
+        if self.name == "submissions":
+            raise DuplicateKeyError("E11000 duplicate key", 11000, {"keyPattern": {"other": 1}})
+        return real_insert_one(self, document, *args, **kwargs)
+
+    with mock.patch.object(Collection, "insert_one", refused):
+        response = student.post(f"/assignments/{assignment}/submit", json={"content": "x"})
+    assert (response.status_code, response.get_json()["code"]) == (409, "DUPLICATE_KEY")
+    assert db.submissions.count_documents({"assignmentId": ObjectId(assignment)}) == 0

@@ -1,9 +1,12 @@
 """QR payloads and the teacher app's session flow."""
 
+from unittest import mock
+
 import pytest
 from bson import ObjectId
 
 from educatenext.extensions import mongo
+from educatenext.users.repository import UserRepository
 
 
 def qr_for(api, world, school="a", role="student"):
@@ -113,3 +116,38 @@ def test_only_staff_run_sessions(api, world, role):
     assert (
         api(role).post("/attendance/sessions/start", json={"classroomId": room}).status_code == 403
     )
+
+
+def test_a_refused_generation_keeps_the_current_code(api, world):
+    """A wrong userType is refused before the version moves: the code in use still validates."""
+    qr = qr_for(api, world)
+    student = world["a"]["student"]["_id"]
+    refused = api("admin").post(f"/qr/generate/{student}", json={"userType": "teacher"})
+    assert refused.status_code == 400
+    assert api("teacher").get(f"/qr/validate/{qr}").get_json()["valid"] is True
+
+
+def test_a_generation_overtaken_by_another_reads_the_version_again(api, world, app, db):
+    """Another generation moves the version between the read and the write: the next try wins."""
+    student = world["a"]["student"]["_id"]
+    real_next = UserRepository.next_qr_version
+    overtaken = []
+
+    def another_first(self, user):
+        if len(overtaken) < times:
+            overtaken.append(user["_id"])
+            db.users.update_one({"_id": user["_id"]}, {"$inc": {"qrVersion": 1}})
+        return real_next(self, user)
+
+    times = 1
+    with mock.patch.object(UserRepository, "next_qr_version", another_first):
+        qr = qr_for(api, world)
+    assert api("teacher").get(f"/qr/validate/{qr}").get_json()["valid"] is True
+    assert db.users.find_one({"_id": student})["qrVersion"] == 2  # the other's 1, then ours
+
+    overtaken.clear()
+    times = 3
+    with mock.patch.object(UserRepository, "next_qr_version", another_first):
+        response = api("student").post(f"/qr/generate/{student}", json={"userType": "student"})
+    assert (response.status_code, response.get_json()["code"]) == (409, "CONFLICT")
+    assert len(overtaken) == 3
