@@ -32,17 +32,25 @@ class RefreshTokenRepository(TenantRepository):
     collection_name = "refresh_tokens"
 
     def spend(self, token_hash):
-        """Mark the token used and return it; None when unknown; the doc with usedAt if reused."""
+        """Mark the token used and return it; None when unknown; the doc with usedAt if reused.
+
+        A read, then an update_one that lands only while usedAt is unset (of two requests
+        spending one token, exactly one matches), not a findAndModify: the development server
+        runs findAndModify as a scan of the whole collection, which holds every refresh token
+        issued within their lifetime.
+        """
+        record = self.find_one({"_id": token_hash})
+        if record is None or record.get("usedAt") is not None:
+            return record, record is not None
         now = utcnow()
-        spent = self.collection.find_one_and_update(
+        written = self.collection.update_one(
             self.scoped({"_id": token_hash, "usedAt": None}),
             {"$set": {"usedAt": now}},
-            return_document=ReturnDocument.AFTER,
             session=self.session,
         )
-        if spent is not None:
-            return spent, False
-        return self.find_one({"_id": token_hash}), True
+        if written.matched_count:
+            return {**record, "usedAt": now}, False
+        return self.find_one({"_id": token_hash}), True  # another request spent it first
 
 
 class LoginThrottleRepository(TenantRepository):

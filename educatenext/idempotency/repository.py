@@ -14,7 +14,7 @@ class IdempotencyRepository(TenantRepository):
 
     def take_over(self, record_id, stale_owner, owner, lease_until, now):
         """Claim an in-progress record whose owner's lease ran out; True if this call won."""
-        claimed = self.collection.find_one_and_update(
+        claimed = self.collection.update_one(
             self.scoped(
                 {
                     "_id": record_id,
@@ -25,7 +25,7 @@ class IdempotencyRepository(TenantRepository):
             ),
             {"$set": {"owner": owner, "leaseUntil": lease_until}},
         )
-        return claimed is not None
+        return claimed.matched_count == 1
 
     def complete(self, record_id, owner, status, body, headers):
         """Store the response a replay will return (only while this attempt owns the record)."""

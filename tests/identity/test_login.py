@@ -165,3 +165,25 @@ def test_change_password_validates(client, auth_headers, current, new, field):
     )
     assert response.status_code == 400
     assert response.get_json()["details"][0]["field"] == field
+
+
+def test_two_refreshes_of_one_token_spend_it_once(app, client, world, login):
+    """Another request spends the token between this one's read and its write: reuse."""
+    from unittest import mock
+
+    from pymongo.collection import Collection
+
+    first = login("parent@a.test")
+    real_update_one = Collection.update_one
+
+    def spent_meanwhile(self, filter_, update, *args, **kwargs):
+        if self.name == "refresh_tokens":
+            real_update_one(self, {"_id": filter_["_id"]}, {"$set": {"usedAt": datetime.now(UTC)}})
+        return real_update_one(self, filter_, update, *args, **kwargs)
+
+    with mock.patch.object(Collection, "update_one", spent_meanwhile):
+        response = client.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert response.status_code == 401  # a second spend: the family is revoked
+    with app.app_context():
+        [session] = mongo.db.sessions.find({"userId": world["a"]["parent"]["_id"]})
+    assert session["revokedAt"] is not None
