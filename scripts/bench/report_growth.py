@@ -3,7 +3,8 @@
 `make bench` measures at 64 connections, where the uncached lines mostly measure queueing
 on the development server. This runs each endpoint uncached (no Redis: caching off), in
 process, sequentially, ROUNDS times per scale on the data under var/bench/<scale> (S and 10S
-are `make bench`'s; a scale not seeded yet is seeded first, as `make bench` seeds), and writes
+are `make bench`'s; a scale not seeded yet is seeded first, as `make bench` seeds), every
+scale's server running at once and their requests interleaved, and writes
 docs/benchmarks/growth.md. GROWTH_SCALES=S,10S measures only those (S is always measured);
 an unmeasured scale's columns read "not measured".
 """
@@ -23,7 +24,12 @@ from pymongo import MongoClient  # noqa: E402
 from scripts.bench.run import BASE_STUDENTS, SCALES, report_paths, seed  # noqa: E402
 from scripts.localservers import MongoServer  # noqa: E402
 
-ROUNDS = int(os.environ.get("GROWTH_ROUNDS", "10"))
+ROUNDS = int(os.environ.get("GROWTH_ROUNDS", "30"))
+ENV = {"EDUCATENEXT_ENV": "development", "REDIS_URL": "", "LOG_LEVEL": "WARNING",
+       "RATELIMIT_READ": "1000000 per minute",
+       # The development server just started on 10xS answers its first login after more
+       # than the API's 2 s budget (a 503 every time): a measurement, not a budget.
+       "MONGO_OPERATION_TIMEOUT_MS": "60000"}  # fmt: skip
 CHOSEN = {"S", *os.environ.get("GROWTH_SCALES", ",".join(SCALES)).split(",")}
 PASSWORD = "Seeded-School-Passphrase-1"
 BENCH_CLASSROOM = "Grade 5 A"  # scripts/bench/run.py context()
@@ -42,23 +48,17 @@ def last_seeded_day(db, classroom):
     return record["date"].date()
 
 
-def measure(scale):
-    """{endpoint: p50 ms} at one scale (seeded first if var/bench/<scale> has no data yet)."""
+def open_scale(scale):
+    """(server, client, token, paths) at one scale (seeded first if var/bench/<scale> has none)."""
     data = ROOT / "var" / "bench" / scale
     mongo = MongoServer(data / "mongo", log_path=data / "growth-mongo.log").start(timeout=300)
     try:
         schools, students = SCALES[scale]
         seed(scale, students, mongo.uri + "educatenext", "educatenext", institutions=schools)
-        env = {"EDUCATENEXT_ENV": "development", "MONGO_URI": mongo.uri + "educatenext",
-               "MONGO_DB_NAME": "educatenext", "REDIS_URL": "", "LOG_LEVEL": "WARNING",
-               "RATELIMIT_READ": "1000000 per minute",
-               # The development server just started on 10xS answers its first login after
-               # more than the API's 2 s budget (a 503 every time): a measurement, not a budget.
-               "MONGO_OPERATION_TIMEOUT_MS": "60000"}  # fmt: skip
-        os.environ.update(env)
+        os.environ.update(ENV)
         from educatenext import create_app
 
-        client = create_app().test_client()
+        client = create_app({"MONGO_URI": mongo.uri + "educatenext"}).test_client()
         db = MongoClient(mongo.uri).educatenext
         # Not make bench's classroom: its write steps add grade entries and attendance there
         # (more at the scale where writes ran faster), which would grow these answers.
@@ -73,24 +73,51 @@ def measure(scale):
         ctx = {"classroom": str(classroom["_id"]), "student": str(student["_id"]), "admin": token}
         paths = [("student list", f"/api/v1/students?classroomId={ctx['classroom']}&limit=50",
                   token), *report_paths(ctx, last_seeded_day(db, classroom))]  # fmt: skip
-        result = {"students": db.students.estimated_document_count(), "p50": {}}
-        for name, path, _ in paths:
-            spent = []
-            for _ in range(ROUNDS):
-                started = time.perf_counter()
-                response = client.get(path, headers={"Authorization": f"Bearer {token}"})
-                spent.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
-            result["p50"][name] = statistics.median(spent)
-            print(f"[{scale}] {name:<22} p50 {result['p50'][name]:8.1f} ms", flush=True)
-        return result
-    finally:
+        return mongo, client, token, paths, db.students.estimated_document_count()
+    except BaseException:
         mongo.stop()
+        raise
+
+
+def measure(scales):
+    """{scale: {"students": n, "p50": {endpoint: ms}}}, the scales' requests interleaved.
+
+    Round by round, each scale's request in turn (the order rotating), so that whatever
+    else slows the machine for a while slows every scale alike instead of the one measured
+    then (the scales used to be measured one after another, minutes apart).
+    """
+    opened = {}
+    try:
+        for scale in scales:
+            opened[scale] = open_scale(scale)
+        spent = {scale: {} for scale in scales}
+        names = [name for name, _, _ in opened[scales[0]][3]]
+        for index, name in enumerate(names):
+            for round_number in range(ROUNDS):
+                turn = round_number % len(scales)
+                for scale in scales[turn:] + scales[:turn]:
+                    _, client, token, paths, _ = opened[scale]
+                    path = paths[index][1]
+                    started = time.perf_counter()
+                    response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                    spent[scale].setdefault(name, []).append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, (path, response.status_code)
+            for scale in scales:
+                p50 = statistics.median(spent[scale][name])
+                print(f"[{scale}] {name:<22} p50 {p50:8.1f} ms", flush=True)
+        return {
+            scale: {"students": opened[scale][4],
+                    "p50": {name: statistics.median(times) for name, times in spent[scale].items()}}
+            for scale in scales
+        }  # fmt: skip
+    finally:
+        for server, *_ in opened.values():
+            server.stop()
 
 
 def main():
     """Every scale, then the report."""
-    measured = {scale: measure(scale) for scale in SCALES if scale in CHOSEN}
+    measured = measure([scale for scale in SCALES if scale in CHOSEN])
     small = measured["S"]
 
     def growth_cells(scale, name):
@@ -104,7 +131,8 @@ def main():
         "# p50 growth from S to 10xS, one request at a time",
         "",
         f"`python scripts/bench/report_growth.py`, {time.strftime('%Y-%m-%d')}: uncached (no "
-        f"Redis), in process, sequential, {ROUNDS} requests per endpoint as one school's admin, "
+        f"Redis), in process, sequential, {ROUNDS} requests per endpoint and scale as one "
+        f"school's admin, the scales' requests interleaved (each round one per scale), "
         f"on the last seeded school day (not today: the load test and the benchmark write "
         f"today's attendance). "
         f"S = one school of {small['students']:,} students; 10xS grown two ways, each with "
