@@ -13,6 +13,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,8 +49,19 @@ def last_seeded_day(db, classroom):
     return record["date"].date()
 
 
+@dataclass
+class OpenedScale:
+    """One scale's running server and an in-process app logged in as a school's admin."""
+
+    server: MongoServer
+    client: object
+    token: str
+    paths: list  # (endpoint, path, token), the same endpoints in the same order at every scale
+    students: int
+
+
 def open_scale(scale):
-    """(server, client, token, paths) at one scale (seeded first if var/bench/<scale> has none)."""
+    """The scale's server and app (seeded first if var/bench/<scale> has no data yet)."""
     data = ROOT / "var" / "bench" / scale
     mongo = MongoServer(data / "mongo", log_path=data / "growth-mongo.log").start(timeout=300)
     try:
@@ -73,7 +85,7 @@ def open_scale(scale):
         ctx = {"classroom": str(classroom["_id"]), "student": str(student["_id"]), "admin": token}
         paths = [("student list", f"/api/v1/students?classroomId={ctx['classroom']}&limit=50",
                   token), *report_paths(ctx, last_seeded_day(db, classroom))]  # fmt: skip
-        return mongo, client, token, paths, db.students.estimated_document_count()
+        return OpenedScale(mongo, client, token, paths, db.students.estimated_document_count())
     except BaseException:
         mongo.stop()
         raise
@@ -91,28 +103,30 @@ def measure(scales):
         for scale in scales:
             opened[scale] = open_scale(scale)
         spent = {scale: {} for scale in scales}
-        names = [name for name, _, _ in opened[scales[0]][3]]
+        names = [name for name, _, _ in opened[scales[0]].paths]
         for index, name in enumerate(names):
             for round_number in range(ROUNDS):
                 turn = round_number % len(scales)
                 for scale in scales[turn:] + scales[:turn]:
-                    _, client, token, paths, _ = opened[scale]
-                    path = paths[index][1]
+                    here = opened[scale]
+                    path = here.paths[index][1]
                     started = time.perf_counter()
-                    response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                    response = here.client.get(
+                        path, headers={"Authorization": f"Bearer {here.token}"}
+                    )
                     spent[scale].setdefault(name, []).append((time.perf_counter() - started) * 1000)
                     assert response.status_code == 200, (path, response.status_code)
             for scale in scales:
                 p50 = statistics.median(spent[scale][name])
                 print(f"[{scale}] {name:<22} p50 {p50:8.1f} ms", flush=True)
         return {
-            scale: {"students": opened[scale][4],
+            scale: {"students": opened[scale].students,
                     "p50": {name: statistics.median(times) for name, times in spent[scale].items()}}
             for scale in scales
         }  # fmt: skip
     finally:
-        for server, *_ in opened.values():
-            server.stop()
+        for here in opened.values():
+            here.server.stop()
 
 
 def main():

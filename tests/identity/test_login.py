@@ -1,9 +1,11 @@
 """Login, token verification, refresh rotation, logout, password change."""
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import jwt
 import pytest
+from pymongo.collection import Collection
 
 from educatenext.extensions import mongo
 from tests.conftest import PASSWORD
@@ -169,10 +171,6 @@ def test_change_password_validates(client, auth_headers, current, new, field):
 
 def test_two_refreshes_of_one_token_spend_it_once(app, client, world, login):
     """Another request spends the token between this one's read and its write: reuse."""
-    from unittest import mock
-
-    from pymongo.collection import Collection
-
     first = login("parent@a.test")
     real_update_one = Collection.update_one
 
