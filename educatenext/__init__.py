@@ -19,6 +19,7 @@ from educatenext.dbusers import db_users_cli
 from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import routes as metrics_routes
 from educatenext.migrate import migrate_cli
+from educatenext.pagination import LEGACY_ALIAS
 from educatenext.queryplans.command import db_cli
 from educatenext.redisbreaker import Breaker
 from educatenext.redisconfig import library_settings
@@ -45,6 +46,7 @@ class VersionAliasMiddleware:
         path = environ.get("PATH_INFO", "")
         if UNVERSIONED_API.match(path):
             environ["PATH_INFO"] = "/api/v1/" + path[len("/api/") :]
+            environ[LEGACY_ALIAS] = True
         return self.wsgi_app(environ, start_response)
 
 

@@ -17,6 +17,30 @@ ERROR_DESCRIPTIONS = {
     503: "A dependency is down (DATABASE_UNAVAILABLE, ...); see Retry-After",
 }
 WRITES = {"post", "put", "patch", "delete"}
+LIST_HEADERS = {
+    "X-Total-Count": {
+        "description": "Items in the whole list (all pages)",
+        "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, last, prev and next pages",
+        "schema": {"type": "string"},
+    },
+    "X-Pagination": {
+        "description": "JSON {total, page, limit, totalPages}",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def answers_array(operation):
+    """Whether an operation's 200 answer is a bare JSON array (a list under the list rule)."""
+    responses = operation.get("responses", {})
+    content = responses.get(200, responses.get("200", {})).get("content", {})
+    schema = content.get("application/json", {}).get("schema")
+    if isinstance(schema, dict):
+        return schema.get("type") == "array"
+    return bool(getattr(schema, "many", False))
 
 
 def error_response(status):
@@ -66,3 +90,6 @@ class AccessDocsPlugin(BasePlugin):
                     statuses.append(429)
             for status in statuses:
                 responses.setdefault(str(status), error_response(status))
+            if method == "get" and answers_array(operation):
+                ok = responses[200] if 200 in responses else responses["200"]
+                ok.setdefault("headers", {}).update(LIST_HEADERS)

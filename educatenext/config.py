@@ -168,6 +168,8 @@ class Config:
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PAGINATION_DEFAULT_LIMIT = env_int("PAGINATION_DEFAULT_LIMIT", 20)
         self.PAGINATION_MAX_LIMIT = env_int("PAGINATION_MAX_LIMIT", 100)
+        # The legacy /api alias without page/limit answers whole lists up to this many items.
+        self.LEGACY_LIST_CAP = env_int("LEGACY_LIST_CAP", 5000)
         self.READY_TIMEOUT_SECONDS = env_float("READY_TIMEOUT_SECONDS", 1.0)
         self.RETRY_AFTER_SECONDS = env_int("RETRY_AFTER_SECONDS", 5)
         self.DOCS_ENABLED = env_bool("DOCS_ENABLED", True)

@@ -61,12 +61,26 @@ class APIError(Exception):
 
     def __init__(self, status, code=None, message=None, details=None, headers=None):
         code = code or STATUS_CODES.get(status, "INTERNAL_ERROR")
-        super().__init__(message or ERROR_CODES[code])
+        message = message or first_problem(details) or ERROR_CODES[code]
+        super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message or ERROR_CODES[code]
+        self.message = message
         self.details = details
         self.headers = dict(headers or {})
+
+
+def first_problem(details):
+    """'field: reason' of the first detail item (the apps show only the message), or None."""
+    if not details or not isinstance(details, list) or not isinstance(details[0], dict):
+        return None
+    first = details[0]
+    reason = str(first.get("message") or "").strip()
+    if not reason:
+        return None
+    field = first.get("field")
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return f"{field}: {reason}{more}" if field else f"{reason}{more}"
 
 
 def validation_error(messages, location=None):

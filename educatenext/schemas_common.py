@@ -41,7 +41,10 @@ class PaginationQuerySchema(Schema):
     limit = fields.Integer(
         load_default=None,
         validate=validate.Range(min=1, max=100),
-        metadata={"description": "Items per page: default 20, maximum 100"},
+        metadata={
+            "description": "Items per page: default 20, maximum 100. The unversioned /api "
+            "alias without page or limit answers the whole list, up to LEGACY_LIST_CAP (5000)."
+        },
     )
 
 

@@ -18,6 +18,7 @@ from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
+from educatenext.pagination import computed_page
 from educatenext.ratelimits import resource_limits
 
 blp = Blueprint("analytics", __name__, url_prefix="/analytics", description="Reports")
@@ -51,7 +52,7 @@ class DailySheet(MethodView):
     @blp.response(200, SheetRowSchema(many=True))
     def get(self, args, classroom_id):
         """Every enrolled student with the day's mark (status null: not taken)."""
-        return service.daily_sheet(current_identity(), classroom_id, args)
+        return computed_page(service.daily_sheet(current_identity(), classroom_id, args), args)
 
 
 @blp.route("/attendance/chronic-absence")
@@ -66,7 +67,7 @@ class ChronicAbsence(MethodView):
     @blp.response(200, StudentAttendanceSchema(many=True))
     def get(self, args):
         """Students under the attendance-rate threshold (default 90 %) over a period."""
-        return service.chronic_absence(current_identity(), args)
+        return computed_page(service.chronic_absence(current_identity(), args), args)
 
 
 @blp.route("/attendance/completion")
@@ -81,7 +82,7 @@ class Completion(MethodView):
     @blp.response(200, CompletionRowSchema(many=True))
     def get(self, args):
         """Active classrooms with no attendance recorded on the day (default today)."""
-        return service.completion(current_identity(), args)
+        return computed_page(service.completion(current_identity(), args), args)
 
 
 @blp.route("/grades/distribution")
@@ -96,4 +97,4 @@ class GradeDistribution(MethodView):
     @blp.response(200, DistributionRowSchema(many=True))
     def get(self, args):
         """Entries per letter grade for a classroom (and subject) in a period."""
-        return service.grade_distribution(current_identity(), args)
+        return computed_page(service.grade_distribution(current_identity(), args), args)

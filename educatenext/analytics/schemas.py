@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from educatenext.classrooms.schemas import ACADEMIC_YEAR
 from educatenext.extensions import QuerySchema, ResponseSchema
 from educatenext.grades.scale import SEMESTERS
-from educatenext.schemas_common import ObjectIdField
+from educatenext.schemas_common import ObjectIdField, PaginationQuerySchema
 from educatenext.students.schemas import CalendarDay
 
 MAX_PERIOD_DAYS = 400
@@ -27,20 +27,20 @@ class PeriodQuerySchema(QuerySchema):
             raise ValidationError(f"At most {MAX_PERIOD_DAYS} days.", field_name="endDate")
 
 
-class ChronicAbsenceQuerySchema(PeriodQuerySchema):
+class ChronicAbsenceQuerySchema(PeriodQuerySchema, PaginationQuerySchema):
     """A classroom, a period and a rate threshold in percent."""
 
     classroomId = ObjectIdField(required=True)
     threshold = fields.Float(load_default=90.0, validate=validate.Range(min=0, max=100))
 
 
-class DayQuerySchema(QuerySchema):
+class DayQuerySchema(PaginationQuerySchema):
     """One calendar day (default today)."""
 
     date = CalendarDay()
 
 
-class DistributionQuerySchema(QuerySchema):
+class DistributionQuerySchema(PaginationQuerySchema):
     """Which grades to count."""
 
     classroomId = ObjectIdField(required=True)

@@ -22,6 +22,7 @@ from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import resource_limits
+from educatenext.schemas_common import PaginationQuerySchema
 
 blp = Blueprint("assignments", __name__, url_prefix="/assignments", description="Assignments")
 SETTERS = (ADMIN, TEACHER)
@@ -67,7 +68,9 @@ class DueSoon(MethodView):
     @blp.response(200, AssignmentSchema(many=True))
     def get(self, args):
         """Active assignments due in the next days (7 by default), soonest first."""
-        return service.due_soon(current_identity(), args)
+        page, limit = page_window(args)
+        items, total = service.due_soon(current_identity(), args, page, limit)
+        return items, 200, pagination_headers(total, page, limit)
 
 
 @blp.route("/<assignment_id>")
@@ -117,7 +120,10 @@ class Submissions(MethodView):
     decorators = resource_limits()
 
     @allow(*SETTERS)
+    @blp.arguments(PaginationQuerySchema, location="query")
     @blp.response(200, SubmissionSchema(many=True))
-    def get(self, assignment_id):
+    def get(self, args, assignment_id):
         """All submissions of an assignment."""
-        return service.submissions(current_identity(), assignment_id)
+        page, limit = page_window(args)
+        items, total = service.submissions(current_identity(), assignment_id, page, limit)
+        return items, 200, pagination_headers(total, page, limit)

@@ -2,9 +2,14 @@
 
 from marshmallow import fields, validate
 
-from educatenext.extensions import QuerySchema, StrictSchema
+from educatenext.extensions import StrictSchema
 from educatenext.listing import SortedQuerySchema, sort_field
-from educatenext.schemas_common import ObjectIdField, ResourceSchema, UTCDateTime
+from educatenext.schemas_common import (
+    ObjectIdField,
+    PaginationQuerySchema,
+    ResourceSchema,
+    UTCDateTime,
+)
 
 STATUSES = ("active", "archived")
 
@@ -66,7 +71,7 @@ class AssignmentQuerySchema(SortedQuerySchema):
     sort = sort_field("dueDate", default="-dueDate")
 
 
-class DueSoonQuerySchema(QuerySchema):
+class DueSoonQuerySchema(PaginationQuerySchema):
     """The next N days of a classroom (or of the caller's classrooms)."""
 
     classroomId = ObjectIdField()

@@ -69,16 +69,18 @@ def list_assignments(identity, args, page, limit):
     )
 
 
-def due_soon(identity, args):
-    """Active assignments due in the next `days` days, soonest first."""
+def due_soon(identity, args, page, limit):
+    """(active assignments due in the next `days` days, soonest first; total)."""
     query = _classroom_filter(identity, args.get("classroomId"))
     if query is None:
-        return []
+        return [], 0
     now = utcnow()
     query.update(
         {"status": "active", "dueDate": {"$gte": now, "$lte": now + timedelta(days=args["days"])}}
     )
-    return AssignmentRepository(identity.scope).find(query, sort=[("dueDate", 1)], limit=200)
+    return AssignmentRepository(identity.scope).page(
+        query, sort=[("dueDate", 1), ("_id", 1)], page=page, limit=limit
+    )
 
 
 def get(identity, assignment_id):
@@ -112,9 +114,12 @@ def submit(identity, assignment_id, payload):
     return submission, previous is None
 
 
-def submissions(identity, assignment_id):
-    """All submissions of an assignment (teachers of its classroom, admins)."""
+def submissions(identity, assignment_id, page, limit):
+    """(submissions of an assignment, total) for teachers of its classroom and admins."""
     assignment = get(identity, assignment_id)
-    return SubmissionRepository(identity.scope).find(
-        {"assignmentId": assignment["_id"]}, sort=[("submittedAt", 1)], limit=1000
+    return SubmissionRepository(identity.scope).page(
+        {"assignmentId": assignment["_id"]},
+        sort=[("submittedAt", 1), ("_id", 1)],
+        page=page,
+        limit=limit,
     )

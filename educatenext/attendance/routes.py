@@ -26,6 +26,7 @@ from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
 from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import bulk_limits, resource_limits
+from educatenext.schemas_common import PaginationQuerySchema
 
 blp = Blueprint("attendance", __name__, url_prefix="/attendance", description="Attendance")
 MARKERS = (ADMIN, TEACHER)
@@ -154,10 +155,13 @@ class SessionsActive(MethodView):
     decorators = resource_limits()
 
     @allow(*MARKERS)
+    @blp.arguments(PaginationQuerySchema, location="query")
     @blp.response(200, SessionSchema(many=True))
-    def get(self):
+    def get(self, args):
         """The caller's active sessions."""
-        return service.active_sessions(current_identity())
+        page, limit = page_window(args)
+        items, total = service.active_sessions(current_identity(), page, limit)
+        return items, 200, pagination_headers(total, page, limit)
 
 
 @blp.route("/sessions/history")

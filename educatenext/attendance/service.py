@@ -209,10 +209,13 @@ def scan(identity, payload):
     return record, True, student
 
 
-def active_sessions(identity):
-    """The caller's active sessions."""
-    return AttendanceSessionRepository(identity.scope).find(
-        {"teacherUserId": identity.user_id, "status": "active"}, sort=[("startedAt", -1)], limit=100
+def active_sessions(identity, page, limit):
+    """(the caller's active sessions, total), newest first."""
+    return AttendanceSessionRepository(identity.scope).page(
+        {"teacherUserId": identity.user_id, "status": "active"},
+        sort=[("startedAt", -1), ("_id", -1)],
+        page=page,
+        limit=limit,
     )
 
 

@@ -59,7 +59,7 @@ def login(email, password):
         _record_failure(throttle_key)
         security_log.warning("login failed", extra={"fields": {"event": "login_failure"}})
         security_event("login_failure", (user or {}).get("institutionId"), emailHash=throttle_key)
-        raise APIError(401, "INVALID_CREDENTIALS", INVALID_CREDENTIALS)
+        raise APIError(400, "INVALID_CREDENTIALS", INVALID_CREDENTIALS)
     LoginThrottleRepository(PLATFORM).clear(throttle_key)
     changes = {"lastLoginAt": utcnow()}
     if needs_rehash:

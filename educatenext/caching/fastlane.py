@@ -56,6 +56,7 @@ from educatenext.caching import dependencies, generations, localcopies, response
 from educatenext.extensions import cache, limiter
 from educatenext.metrics import record_cache_lookup
 from educatenext.metrics import routes as metrics_routes
+from educatenext.pagination import LEGACY_ALIAS
 from educatenext.ratelimits import caller_key
 from educatenext.ratestorage import OneTripRedisStorage
 from educatenext.values import parse_object_id, today
@@ -161,7 +162,7 @@ HIT_PLANS_KEPT = 4096
 # The request's parts a plan depends on (after ProxyFix and the /api alias rewrote them).
 PLAN_KEY = ("PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "HTTP_HOST", "SERVER_NAME",
             "SERVER_PORT", "wsgi.url_scheme", "HTTP_AUTHORIZATION", "HTTP_X_AUTH_TOKEN",
-            "HTTP_ORIGIN")  # fmt: skip
+            "HTTP_ORIGIN", LEGACY_ALIAS)  # fmt: skip
 
 
 def hit_plan(app, environ):

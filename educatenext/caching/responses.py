@@ -22,6 +22,7 @@ from educatenext.caching import dependencies, fills, generations, localcopies
 from educatenext.extensions import cache
 from educatenext.metrics import CACHE_FILL_WAITS as COALESCED
 from educatenext.metrics import record_cache_lookup
+from educatenext.pagination import LEGACY_ALIAS
 from educatenext.values import today
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def _entry_key(area, scope, req):
     environ = req.environ
     day = today()
     raw = (day, environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
-           environ.get("wsgi.url_scheme"), req.path, environ.get("QUERY_STRING", ""))  # fmt: skip
+           environ.get("wsgi.url_scheme"), req.path, environ.get("QUERY_STRING", ""),
+           environ.get(LEGACY_ALIAS))  # fmt: skip
     digest = TARGET_DIGESTS.get(raw)
     if digest is None:
         digest = _target_digest(day, req)
@@ -95,7 +97,8 @@ def _entry_key(area, scope, req):
 def _target_digest(day, req):
     params = sorted((name, value) for name, values in req.args.lists() for value in values)
     # The date: some reports default to "today", and Link headers name the host.
-    target = f"{day}|{req.host}|{req.path}|{urlencode(params)}"
+    legacy = "legacy" if req.environ.get(LEGACY_ALIAS) else "v1"  # whole lists vs pages
+    target = f"{day}|{req.host}|{req.path}|{legacy}|{urlencode(params)}"
     return hashlib.blake2b(target.encode(), digest_size=16).hexdigest()
 
 

@@ -10,6 +10,7 @@ from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.grades import service
 from educatenext.grades.schemas import (
+    ClassGradesQuerySchema,
     GPAQuerySchema,
     GPASchema,
     GradeBulkSchema,
@@ -23,6 +24,7 @@ from educatenext.grades.schemas import (
     StudentGradesSchema,
 )
 from educatenext.idempotency.service import idempotent
+from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import bulk_limits, resource_limits
 from educatenext.students.schemas import BulkResultSchema
 
@@ -124,11 +126,13 @@ class ClassGrades(MethodView):
 
     @allow(*GRADERS)
     @cached("grades")
-    @blp.arguments(GradeFilterSchema, location="query")
+    @blp.arguments(ClassGradesQuerySchema, location="query")
     @blp.response(200, GradeSchema(many=True))
     def get(self, args, classroom_id):
         """All grades of a classroom, published or not."""
-        return service.class_view(current_identity(), classroom_id, args)
+        page, limit = page_window(args)
+        items, total = service.class_view(current_identity(), classroom_id, args, page, limit)
+        return items, 200, pagination_headers(total, page, limit)
 
 
 @blp.route("/student/<student_id>")

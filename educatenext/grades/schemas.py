@@ -5,7 +5,12 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from educatenext.classrooms.schemas import ACADEMIC_YEAR
 from educatenext.extensions import QuerySchema, StrictSchema
 from educatenext.grades.scale import GRADE_TYPES, SEMESTERS
-from educatenext.schemas_common import ObjectIdField, ResourceSchema, UTCDateTime
+from educatenext.schemas_common import (
+    ObjectIdField,
+    PaginationQuerySchema,
+    ResourceSchema,
+    UTCDateTime,
+)
 from educatenext.students.schemas import CalendarDay
 
 MARKS = validate.Range(min=0, max=1000)
@@ -126,6 +131,10 @@ class GradeFilterSchema(QuerySchema):
     subjectId = ObjectIdField()
     academicYear = fields.String(validate=ACADEMIC_YEAR)
     semester = fields.String(validate=validate.OneOf(SEMESTERS))
+
+
+class ClassGradesQuerySchema(GradeFilterSchema, PaginationQuerySchema):
+    """Filters and paging for a classroom's grades."""
 
 
 class GPAQuerySchema(QuerySchema):

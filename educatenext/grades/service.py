@@ -135,13 +135,14 @@ def _filters(args):
     }
 
 
-def class_view(identity, classroom_id, args):
-    """All grades of a classroom, published or not, newest first."""
+def class_view(identity, classroom_id, args, page, limit):
+    """(a classroom's grades, published or not, newest first; total)."""
     classroom = _teachable_classroom(identity, parse_object_id(classroom_id))
-    return GradeRepository(identity.scope).find(
+    return GradeRepository(identity.scope).page(
         {"classroomId": classroom["_id"], **_filters(args)},
         sort=[("date", -1), ("_id", -1)],
-        limit=2000,
+        page=page,
+        limit=limit,
     )
 
 

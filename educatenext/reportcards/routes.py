@@ -8,6 +8,7 @@ from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
+from educatenext.pagination import page_window, pagination_headers
 from educatenext.ratelimits import resource_limits
 from educatenext.reportcards import service
 from educatenext.reportcards.schemas import (
@@ -32,7 +33,9 @@ class ReportCardList(MethodView):
     @blp.response(200, ReportCardSchema(many=True))
     def get(self, args):
         """List report cards (students and parents: published ones, their own)."""
-        return service.list_reports(current_identity(), args)
+        page, limit = page_window(args)
+        items, total = service.list_reports(current_identity(), args, page, limit)
+        return items, 200, pagination_headers(total, page, limit)
 
     @allow(ADMIN, TEACHER)
     @idempotent

@@ -3,10 +3,15 @@
 from marshmallow import fields, validate
 
 from educatenext.classrooms.schemas import ACADEMIC_YEAR
-from educatenext.extensions import QuerySchema, StrictSchema
+from educatenext.extensions import StrictSchema
 from educatenext.grades.scale import SEMESTERS
 from educatenext.grades.schemas import SubjectResultSchema
-from educatenext.schemas_common import ObjectIdField, ResourceSchema, UTCDateTime
+from educatenext.schemas_common import (
+    ObjectIdField,
+    PaginationQuerySchema,
+    ResourceSchema,
+    UTCDateTime,
+)
 
 
 class ReportCardCreateSchema(StrictSchema):
@@ -58,8 +63,9 @@ class ReportCardEnvelopeSchema(StrictSchema):
     report = fields.Nested(ReportCardSchema)
 
 
-class ReportCardQuerySchema(QuerySchema):
-    """GET /reports?studentId (optional for staff)."""
+class ReportCardQuerySchema(PaginationQuerySchema):
+    """GET /reports?studentId (optional for staff), academicYear, semester, page, limit."""
 
     studentId = ObjectIdField()
     academicYear = fields.String(validate=ACADEMIC_YEAR)
+    semester = fields.String(validate=validate.OneOf(SEMESTERS))

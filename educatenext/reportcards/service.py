@@ -105,8 +105,8 @@ def get_report(identity, report_id):
     return report
 
 
-def list_reports(identity, args):
-    """Report cards (students and parents: published, their own; teachers: their classrooms')."""
+def list_reports(identity, args, page, limit):
+    """(report cards, total): students and parents their own published; teachers their classes'."""
     student_id = args.get("studentId")
     if student_id is not None:
         query = {"studentId": grade_service.visible_student(identity, student_id)["_id"]}
@@ -118,10 +118,11 @@ def list_reports(identity, args):
         query = {"classroomId": {"$in": list(identity.classroom_ids)}}
     else:
         query = {}
-    if args.get("academicYear"):
-        query["academicYear"] = args["academicYear"]
+    for field in ("academicYear", "semester"):
+        if args.get(field):
+            query[field] = args[field]
     if grade_service.published_only(identity):
         query["published"] = True
-    return ReportCardRepository(identity.scope).find(
-        query, sort=[("academicYear", -1), ("semester", 1)], limit=500
+    return ReportCardRepository(identity.scope).page(
+        query, sort=[("academicYear", -1), ("semester", 1), ("_id", 1)], page=page, limit=limit
     )

@@ -56,7 +56,7 @@ def test_the_limiter_keys_on_the_address_nginx_saw(stack):
     forged = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4, 10.0.0.1"]
     statuses = [login(port, address) for address in forged]
     # Three wrong passwords from 127.0.0.1, then the per-address limit: forging did not help.
-    assert statuses == [401, 401, 401, 429]
+    assert statuses == [400, 400, 400, 429]
 
 
 def test_the_request_id_flows_from_nginx_to_the_app_logs_and_back(stack):

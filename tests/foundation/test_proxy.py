@@ -13,8 +13,8 @@ def fail_login(client, forwarded):
 def test_forwarded_headers_are_ignored_without_a_trusted_proxy(make_app):
     app = make_app(LOGIN_RATE_LIMIT_PER_IP="2 per minute", LOGIN_LOCKOUT_THRESHOLD=100)
     client = app.test_client()
-    assert fail_login(client, "1.1.1.1").status_code == 401
-    assert fail_login(client, "2.2.2.2").status_code == 401
+    assert fail_login(client, "1.1.1.1").status_code == 400
+    assert fail_login(client, "2.2.2.2").status_code == 400
     # Forging another address does not buy a new budget: the socket address counts.
     assert fail_login(client, "3.3.3.3").status_code == 429
 
@@ -24,10 +24,10 @@ def test_one_trusted_proxy_means_the_last_hop_it_added(make_app):
         TRUSTED_PROXIES=1, LOGIN_RATE_LIMIT_PER_IP="1 per minute", LOGIN_LOCKOUT_THRESHOLD=100
     )
     client = app.test_client()
-    assert fail_login(client, "9.9.9.9, 10.0.0.1").status_code == 401
+    assert fail_login(client, "9.9.9.9, 10.0.0.1").status_code == 400
     # The client forged the first entry; nginx appended the real address (10.0.0.1) last.
     assert fail_login(client, "8.8.8.8, 10.0.0.1").status_code == 429
-    assert fail_login(client, "9.9.9.9, 10.0.0.2").status_code == 401
+    assert fail_login(client, "9.9.9.9, 10.0.0.2").status_code == 400
 
 
 def _gunicorn_conf(monkeypatch, tmp_path):

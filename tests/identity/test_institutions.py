@@ -93,7 +93,7 @@ def test_deactivating_a_school_signs_its_users_out(client, auth_headers, world, 
     )
     assert response.get_json()["institution"]["status"] == "inactive"
     assert client.get("/api/v1/auth/me", headers=teacher).status_code == 401
-    login("teacher@b.test", expect=401)
+    login("teacher@b.test", expect=400)
     reopened = client.patch(
         f"/api/v1/institutions/{school_b}",
         json={"status": "active"},

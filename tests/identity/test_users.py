@@ -147,7 +147,7 @@ def test_update_and_deactivate_take_effect_on_the_next_request(client, auth_head
     assert response.status_code == 200
     assert response.get_json()["user"]["status"] == "inactive"
     assert client.get("/api/v1/auth/me", headers=teacher_token).status_code == 401
-    login("teacher@a.test", PASSWORD, expect=401)
+    login("teacher@a.test", PASSWORD, expect=400)
 
 
 def test_admins_cannot_demote_or_deactivate_themselves(client, auth_headers, world):
