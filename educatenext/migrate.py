@@ -72,6 +72,10 @@ def apply_pending(db, directory, echo=print, dry_run=False):
     if dry_run:
         for migration in todo:
             echo(f"would apply {migration.id}: {migration.description}")
+            # A data migration may say what it would change: plan(db) -> {what: count}.
+            if callable(plan := getattr(migration.module, "plan", None)):
+                for what, count in plan(db).items():
+                    echo(f"  {what}: {count}")
         return []
     _acquire_lock(db)
     try:

@@ -275,6 +275,18 @@ class TenantRepository:
         """A document as first written: its key and fields, both timestamps, this tenant."""
         return self.scoped({**key, **fields, "createdAt": now, "updatedAt": now})
 
+    def add_to_list(self, document_id, field, value):
+        """$addToSet one value onto a list field of one document of this tenant."""
+        self.collection.update_one(
+            self.scoped({"_id": document_id}), {"$addToSet": {field: value}}, session=self.session
+        )
+
+    def remove_from_list(self, document_id, field, value):
+        """$pull one value from a list field of one document of this tenant."""
+        self.collection.update_one(
+            self.scoped({"_id": document_id}), {"$pull": {field: value}}, session=self.session
+        )
+
     def add_to_set(self, filter_, field, value):
         """Add value to an array of the one document matching filter_, creating the document.
 

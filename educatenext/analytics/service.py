@@ -3,8 +3,8 @@
 from educatenext.analytics import repository as pipelines
 from educatenext.attendance.repository import AttendanceRepository, status_counts
 from educatenext.attendance.service import check_classroom
-from educatenext.grades.service import visible_student
 from educatenext.students.repository import StudentRepository
+from educatenext.students.service import visible_student
 from educatenext.values import today
 
 

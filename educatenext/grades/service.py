@@ -10,7 +10,7 @@ from educatenext.errors import APIError, flatten_messages, not_found, validation
 from educatenext.grades.repository import GradeRepository
 from educatenext.grades.scale import grade_for, percentage
 from educatenext.grades.schemas import GradeCreateSchema
-from educatenext.students.repository import StudentRepository
+from educatenext.students.service import visible_student
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.values import parse_object_id, today
 
@@ -144,25 +144,6 @@ def class_view(identity, classroom_id, args, page, limit):
         page=page,
         limit=limit,
     )
-
-
-def visible_student(identity, student_or_user_id):
-    """Resolve a Student id or the student's User id, then apply row-level rules (404 otherwise)."""
-    students = StudentRepository(identity.scope)
-    student = students.get(student_or_user_id)
-    if student is None:
-        object_id = parse_object_id(student_or_user_id)
-        student = students.find_one({"userId": object_id}) if object_id else None
-    if student is None:
-        raise not_found("Student")
-    allowed = {
-        STUDENT: student.get("userId") == identity.user_id,
-        PARENT: identity.user_id in student.get("guardianUserIds", []),
-        TEACHER: student.get("classroomId") in identity.classroom_ids,
-    }.get(identity.role, True)
-    if not allowed:
-        raise not_found("Student")
-    return student
 
 
 def published_only(identity):

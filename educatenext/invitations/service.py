@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from educatenext.accounts import links
 from educatenext.auth.tokens import hash_token, new_opaque_token
 from educatenext.errors import APIError, not_found
 from educatenext.invitations.repository import InvitationRepository
@@ -12,7 +13,13 @@ from educatenext.values import utcnow
 
 
 def invite(identity, payload):
-    """Store an invitation by token hash; return it and the one-time token."""
+    """Store an invitation by token hash; return it and the one-time token.
+
+    Its links are checked now, so the admin hears of a wrong record at once; registering
+    checks them again, as the record may have been linked to another account since.
+    """
+    student_id, children = links.account_links(payload["role"], payload)
+    links.check_account_links(identity.scope, None, student_id, children)
     token = new_opaque_token()
     ttl = timedelta(seconds=current_app.config["INVITATION_TTL_SECONDS"])
     invitation = InvitationRepository(identity.scope).insert(

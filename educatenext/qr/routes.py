@@ -23,7 +23,10 @@ class QRGenerate(MethodView):
     @blp.arguments(QRGenerateSchema)
     @blp.response(201, QRCodeSchema)
     def post(self, payload, user_id):
-        """Generate a QR payload (your own; admins for any user); replaces the previous one."""
+        """Generate a QR payload (your own; admins any user's; teachers their students').
+
+        Replaces the previous one.
+        """
         return service.generate(current_identity(), user_id, payload["userType"])
 
 

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
-from educatenext.auth.roles import ADMIN, canonical_role
+from educatenext.auth.roles import ADMIN, TEACHER, canonical_role
 from educatenext.errors import APIError, not_found
 from educatenext.repository import TenantScope
+from educatenext.students.repository import StudentRepository
 from educatenext.users.repository import UserRepository
 from educatenext.values import parse_object_id, utcnow
 
@@ -35,38 +36,78 @@ def _signature(body):
 
 
 def generate(identity, user_id, user_type):
-    """A new QR payload for a user of the caller's institution (self, or any user for admins)."""
+    """A new QR payload: your own; admins any user's; teachers their classrooms' students'."""
     target = parse_object_id(user_id)
-    if target is None or (identity.role != ADMIN and target != identity.user_id):
+    if target is None or not _may_generate(identity, target):
         raise not_found("User")
-    users = UserRepository(identity.scope)
+    return issue(identity.scope, target, user_type)
+
+
+def issue(scope, target, user_type):
+    """A new payload for this user of this institution, replacing the previous one."""
+    users = UserRepository(scope)
     for _ in range(3):  # another generation for the same user won the version: read again
-        user = users.find_one({"_id": target, "status": "active"})
-        if user is None:
-            raise not_found("User")
-        role = canonical_role(user.get("role"))
-        if user_type != role:  # checked before the write: a refused request keeps the old code
-            raise APIError(400, "VALIDATION_ERROR", details=[
-                {"location": "json", "field": "userType", "message": f"This user is a {role}."}
-            ])  # fmt: skip
-        version = users.next_qr_version(user)
-        if version is not None:
-            break
-    else:
-        raise APIError(409, "CONFLICT", "This user's QR code is being regenerated; try again.")
-    issued = utcnow()
+        user = _active_user(users, target, user_type)
+        issued = utcnow()
+        code = _code(scope, user, (user.get("qrVersion") or 0) + 1, issued)
+        if users.replace_qr_code(user, code["version"], code["qrData"]):
+            return code
+    raise APIError(409, "CONFLICT", "This user's QR code is being regenerated; try again.")
+
+
+def current(scope, target, user_type):
+    """The user's current payload while it validates, else a new one (ID cards show it)."""
+    user = _active_user(UserRepository(scope), target, user_type)
+    if user.get("qrCode"):
+        try:
+            user, claims = verify(user["qrCode"], scope.institution_id)
+        except APIError:
+            pass  # expired (or signed with a rotated secret): issue a new one
+        else:
+            return _described(user["qrCode"], user, claims)
+    return issue(scope, target, user_type)
+
+
+def _active_user(users, target, user_type):
+    user = users.find_one({"_id": target, "status": "active"})
+    if user is None:
+        raise not_found("User")
+    role = canonical_role(user.get("role"))
+    if user_type != role:  # checked before the write: a refused request keeps the old code
+        raise APIError(400, "VALIDATION_ERROR", details=[
+            {"location": "json", "field": "userType", "message": f"This user is a {role}."}
+        ])  # fmt: skip
+    return user
+
+
+def _code(scope, user, version, issued):
     expires = issued + timedelta(seconds=current_app.config["QR_TTL_SECONDS"])
     claims = {
         "uid": str(user["_id"]),
-        "typ": role,
-        "iid": str(identity.institution_id),
+        "typ": canonical_role(user.get("role")),
+        "iid": str(scope.institution_id),
         "iat": int(issued.timestamp()),
         "exp": int(expires.timestamp()),
         "v": version,
     }
     body = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    return {"qrData": f"{body}.{_b64(_signature(body))}", "userId": str(user["_id"]),
-            "userType": role, "issuedAt": issued, "expiresAt": expires}  # fmt: skip
+    return _described(f"{body}.{_b64(_signature(body))}", user, claims)
+
+
+def _described(qr_data, user, claims):
+    return {"qrData": qr_data, "userId": str(user["_id"]), "userType": claims["typ"],
+            "version": claims["v"], "issuedAt": datetime.fromtimestamp(claims["iat"], UTC),
+            "expiresAt": datetime.fromtimestamp(claims["exp"], UTC)}  # fmt: skip
+
+
+def _may_generate(identity, target):
+    """Self, an admin, or a teacher for the account of a student in one of their classrooms."""
+    if target == identity.user_id or identity.role == ADMIN:
+        return True
+    if identity.role != TEACHER or not identity.classroom_ids:
+        return False
+    taught = {"userId": target, "classroomId": {"$in": list(identity.classroom_ids)}}
+    return StudentRepository(identity.scope).find_one(taught, projection={"_id": 1}) is not None
 
 
 def verify(qr_data, institution_id):

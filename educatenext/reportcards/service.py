@@ -10,6 +10,7 @@ from educatenext.errors import APIError, not_found
 from educatenext.grades import service as grade_service
 from educatenext.grades.repository import GradeRepository, ReportCardRepository
 from educatenext.grades.scale import grade_for
+from educatenext.students.service import visible_student
 from educatenext.values import utcnow
 
 
@@ -33,7 +34,7 @@ def rank_of(student_id, results):
 
 def generate(identity, payload):
     """Compute and store the student's report card for a year and semester (while unpublished)."""
-    student = grade_service.visible_student(identity, payload["studentId"])
+    student = visible_student(identity, payload["studentId"])
     classroom_id = student.get("classroomId")
     period = {"academicYear": payload["academicYear"], "semester": payload["semester"]}
     grades = GradeRepository(identity.scope)
@@ -99,7 +100,7 @@ def get_report(identity, report_id):
     report = ReportCardRepository(identity.scope).get(report_id)
     if report is None:
         raise not_found("Report card")
-    grade_service.visible_student(identity, report["studentId"])
+    visible_student(identity, report["studentId"])
     if grade_service.published_only(identity) and not report.get("published"):
         raise not_found("Report card")
     return report
@@ -109,7 +110,7 @@ def list_reports(identity, args, page, limit):
     """(report cards, total): students and parents their own published; teachers their classes'."""
     student_id = args.get("studentId")
     if student_id is not None:
-        query = {"studentId": grade_service.visible_student(identity, student_id)["_id"]}
+        query = {"studentId": visible_student(identity, student_id)["_id"]}
     elif identity.role == STUDENT:
         query = {"studentId": identity.student_id}
     elif identity.role == PARENT:

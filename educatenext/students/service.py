@@ -2,17 +2,16 @@
 
 from marshmallow import ValidationError
 
-from educatenext.auth.identity import forget_user
-from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER, canonical_role
+from educatenext.accounts import links
+from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments import service as enrollment_service
 from educatenext.enrollments.repository import EnrollmentRepository
-from educatenext.errors import APIError, flatten_messages, not_found, validation_error
+from educatenext.errors import APIError, flatten_messages, not_found
 from educatenext.extensions import mongo
 from educatenext.students.repository import CounterRepository, StudentRepository
 from educatenext.students.schemas import StudentCreateSchema
-from educatenext.users.repository import UserRepository
-from educatenext.values import today
+from educatenext.values import parse_object_id, today
 
 # Which roles see which sensitive field groups (rows are already limited per role).
 SENSITIVE_FIELDS = {
@@ -42,7 +41,7 @@ def create_student(identity, payload):
     """Create a student with the next generated id; enroll and link accounts in one transaction."""
     payload = dict(payload)
     classroom_id = payload.pop("classroomId", None)
-    _check_links(identity, payload)
+    links.check_record_links(identity.scope, None, payload)
 
     def write(session):
         sequence = CounterRepository(identity.scope, session=session).next_value(
@@ -62,12 +61,12 @@ def create_student(identity, payload):
         if classroom_id is not None:
             enrollment_service.enroll(identity.scope, student, classroom_id, today(), session)
             student["classroomId"] = classroom_id
-        _link_accounts(identity, student, {}, session)
+        links.mirror_record(identity.scope, student, {}, session)
         return student
 
     with mongo.client.start_session() as session:
         student = session.with_transaction(write)
-    _forget_linked(student, {})
+    links.forget_record_accounts(student, {})
     return student
 
 
@@ -158,7 +157,7 @@ def redact(identity, student):
 def update_student(identity, student_id, changes):
     """Apply changes; leaving 'active' ends the enrollment; link changes resync accounts."""
     student = _visible(identity, student_id)
-    _check_links(identity, changes, student["_id"])
+    links.check_record_links(identity.scope, student["_id"], changes)
     leaving = changes.get("status") in INACTIVE_STATUSES and student.get("status") == "active"
 
     def write(session):
@@ -176,70 +175,38 @@ def update_student(identity, student_id, changes):
                     session,
                 )
         updated = StudentRepository(identity.scope, session=session).update(student["_id"], changes)
-        _link_accounts(identity, updated, student, session)
+        links.mirror_record(identity.scope, updated, student, session)
         return updated
 
     with mongo.client.start_session() as session:
         updated = session.with_transaction(write)
-    _forget_linked(updated, student)
+    links.forget_record_accounts(updated, student)
     return get_student(identity, updated["_id"])
 
 
 def _visible(identity, student_id):
     student = StudentRepository(identity.scope).get(student_id)
-    if student is None:
-        raise not_found("Student")
-    scope = row_scope(identity)
-    allowed = (
-        not scope
-        or (identity.role == TEACHER and student.get("classroomId") in identity.classroom_ids)
-        or (identity.role == PARENT and identity.user_id in student.get("guardianUserIds", []))
-        or (identity.role == STUDENT and student.get("userId") == identity.user_id)
-    )
-    if not allowed:
+    if student is None or not may_see(identity, student):
         raise not_found("Student")
     return student
 
 
-def _check_links(identity, payload, student_id=None):
-    """userId must be a student account and guardianUserIds parent accounts of this school."""
-    users = UserRepository(identity.scope)
-    if payload.get("userId") is not None:
-        user = users.get(payload["userId"])
-        if user is None or canonical_role(user.get("role")) != STUDENT:
-            raise validation_error(
-                {"json": {"userId": ["Not a student user of this institution."]}}
-            )
-        other = StudentRepository(identity.scope).find_one({"userId": user["_id"]})
-        if other is not None and other["_id"] != student_id:
-            raise APIError(409, "CONFLICT", "That account is already linked to another student.")
-    for guardian_id in payload.get("guardianUserIds", []):
-        user = users.get(guardian_id)
-        if user is None or canonical_role(user.get("role")) != PARENT:
-            raise validation_error(
-                {"json": {"guardianUserIds": [f"{guardian_id} is not a parent user."]}}
-            )
+def visible_student(identity, student_or_user_id):
+    """Resolve a Student id or the student's User id, then apply row-level rules (404 otherwise)."""
+    students = StudentRepository(identity.scope)
+    student = students.get(student_or_user_id)
+    if student is None:
+        object_id = parse_object_id(student_or_user_id)
+        student = students.find_one({"userId": object_id}) if object_id else None
+    if student is None or not may_see(identity, student):
+        raise not_found("Student")
+    return student
 
 
-def _link_accounts(identity, student, before, session):
-    """Mirror the student's links onto the accounts the auth context reads."""
-    users = UserRepository(identity.scope, session=session)
-    old_account, new_account = before.get("userId"), student.get("userId")
-    if old_account and old_account != new_account:
-        users.update(old_account, {"studentId": None})
-    if new_account:
-        users.update(new_account, {"studentId": student["_id"]})
-    old_guardians = set(before.get("guardianUserIds", []))
-    new_guardians = set(student.get("guardianUserIds", []))
-    for parent_id in old_guardians - new_guardians:
-        users.remove_from_list(parent_id, "childStudentIds", student["_id"])
-    for parent_id in new_guardians - old_guardians:
-        users.add_to_list(parent_id, "childStudentIds", student["_id"])
-
-
-def _forget_linked(student, before):
-    """Drop cached auth contexts of every account whose links may have changed."""
-    accounts = {before.get("userId"), student.get("userId")}
-    accounts |= set(before.get("guardianUserIds", [])) | set(student.get("guardianUserIds", []))
-    for user_id in accounts - {None}:
-        forget_user(user_id)
+def may_see(identity, student):
+    """The row rule: teachers their classrooms', parents their children, students themselves."""
+    return {
+        STUDENT: student.get("userId") == identity.user_id,
+        PARENT: identity.user_id in student.get("guardianUserIds", []),
+        TEACHER: student.get("classroomId") in identity.classroom_ids,
+    }.get(identity.role, True)

@@ -24,30 +24,17 @@ class UserRepository(TenantRepository):
             query["nameLower"] = bounds
         return query
 
-    def add_to_list(self, user_id, field, value):
-        """$addToSet one link (classroomIds, childStudentIds) on a user."""
-        self.collection.update_one(
-            self.scoped({"_id": user_id}), {"$addToSet": {field: value}}, session=self.session
-        )
+    def replace_qr_code(self, user, version, qr_data):
+        """Store an active user's new QR code and version, if the version is still the one read.
 
-    def remove_from_list(self, user_id, field, value):
-        """$pull one link from a user."""
-        self.collection.update_one(
-            self.scoped({"_id": user_id}), {"$pull": {field: value}}, session=self.session
-        )
-
-    def next_qr_version(self, user):
-        """Move an active user's QR version on from the one read (older codes stop validating).
-
-        Returns the new version, or None when another write moved it first. A compare-and-set
-        update_one, not a findAndModify $inc: the development server runs findAndModify as a
-        scan of the whole collection (75 ms for one user among the 10,251 of scale S).
+        Older codes stop validating. False when another write moved the version first. A
+        compare-and-set update_one, not a findAndModify $inc: the development server runs
+        findAndModify as a scan of the whole collection.
         """
-        current = user.get("qrVersion")
-        version = (current or 0) + 1
+        read = {"_id": user["_id"], "status": "active", "qrVersion": user.get("qrVersion")}
         written = self.collection.update_one(
-            self.scoped({"_id": user["_id"], "status": "active", "qrVersion": current}),
-            {"$set": {"qrVersion": version}},
+            self.scoped(read),
+            {"$set": {"qrVersion": version, "qrCode": qr_data}},
             session=self.session,
         )
-        return version if written.matched_count else None
+        return bool(written.matched_count)

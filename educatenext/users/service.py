@@ -1,34 +1,49 @@
 """User management rules: admins manage the users of their own institution."""
 
-from educatenext.auth import identity as auth_identity
+from educatenext.accounts import links
 from educatenext.auth import service as auth_service
+from educatenext.auth.identity import forget_user
 from educatenext.auth.passwords import hash_password, password_problem
 from educatenext.errors import APIError, not_found, validation_error
+from educatenext.extensions import mongo
 from educatenext.teachers import service as teacher_service
 from educatenext.users.repository import UserRepository
 
 
-def create_user(identity, payload, session=None):
-    """Create a user in the caller's institution."""
-    return insert_user(identity.scope, payload, session=session)
+def create_user(identity, payload):
+    """Create a user in the caller's institution, linked both ways to the records it names."""
+    with mongo.client.start_session() as session:
+        user = session.with_transaction(
+            lambda session: insert_user(identity.scope, payload, session=session)
+        )
+    forget_user(user["_id"])
+    return user
 
 
 def insert_user(scope, payload, session=None):
-    """Validate the password policy, hash it and store the user in the given tenant."""
+    """Check the password policy and links, store the user in the given tenant, mirror links.
+
+    Links are written on the student records too, so pass the caller's transaction when the
+    payload has any.
+    """
     payload = dict(payload)
     password = payload.pop("password")
     problem = password_problem(password, email=payload["email"], name=payload["name"])
     if problem:
         raise validation_error({"json": {"password": [problem]}})
+    student_id, children = links.account_links(payload["role"], payload)
+    links.check_account_links(scope, None, student_id, children, session=session)
     document = {
         "status": "active",
-        "studentId": None,
-        "childStudentIds": [],
         "classroomIds": [],
         **payload,
+        "studentId": student_id,
+        "childStudentIds": children,
         "passwordHash": hash_password(password),
     }
-    return UserRepository(scope, session=session).insert(document)
+    user = UserRepository(scope, session=session).insert(document)
+    links.mirror_account(scope, user, {}, session)
+    return user
 
 
 def list_users(identity, args, page, limit):
@@ -53,12 +68,28 @@ def update_user(identity, user_id, changes):
     user = get_user(identity, user_id)
     if user["_id"] == identity.user_id and ({"role", "status"} & changes.keys()):
         raise APIError(409, "CONFLICT", "You cannot change your own role or status.")
-    updated = UserRepository(identity.scope).update(user["_id"], changes)
+    changes = dict(changes)
+    student_id, children = links.account_links(changes.get("role", user["role"]), changes, user)
+    if student_id != user.get("studentId"):
+        changes["studentId"] = student_id
+    if children != list(user.get("childStudentIds") or []):
+        changes["childStudentIds"] = children
+    links.check_account_links(identity.scope, user["_id"], student_id, children)
+
+    def write(session):
+        updated = UserRepository(identity.scope, session=session).update(user["_id"], changes)
+        if updated is None:
+            raise not_found("User")
+        links.mirror_account(identity.scope, updated, user, session)
+        return updated
+
+    with mongo.client.start_session() as session:
+        updated = session.with_transaction(write)
     if changes.get("status") == "inactive" and user.get("status") != "inactive":
         auth_service.revoke_all_sessions(user["_id"], "deactivated")
     if {"name", "email"} & changes.keys():
         teacher_service.sync_account(identity.scope, updated)
-    auth_identity.forget_user(user["_id"])
+    forget_user(user["_id"])
     return updated
 
 

@@ -31,6 +31,26 @@ def test_generate_and_validate(api, world):
     assert wrong_type.status_code == 400
 
 
+def test_teachers_generate_the_codes_of_their_classrooms_students(api, world):
+    teacher, admin = api("teacher"), api("admin")
+    own_student = world["a"]["student"]["_id"]
+    generated = teacher.post(f"/qr/generate/{own_student}", json={"userType": "student"})
+    assert generated.status_code == 201, generated.get_data(as_text=True)
+    assert teacher.get(f"/qr/validate/{generated.get_json()['qrData']}").status_code == 200
+    record = admin.post("/students", json={"name": "Elsewhere", "admissionYear": 2025})
+    account = admin.post(
+        "/users",
+        json={"name": "Elsewhere", "email": "elsewhere@a.test", "password": "Correct-Horse-9x!",
+              "role": "student", "studentId": record.get_json()["student"]["id"]},
+    )  # fmt: skip
+    assert account.status_code == 201, account.get_data(as_text=True)
+    elsewhere = account.get_json()["user"]["id"]
+    assert teacher.post(f"/qr/generate/{elsewhere}", json={}).status_code == 404
+    parent = world["a"]["parent"]["_id"]
+    assert teacher.post(f"/qr/generate/{parent}", json={"userType": "parent"}).status_code == 404
+    assert api("parent").post(f"/qr/generate/{own_student}", json={}).status_code == 404
+
+
 def forged(qr):
     """Change one character of the signature."""
     body, signature = qr.split(".")
@@ -130,24 +150,24 @@ def test_a_refused_generation_keeps_the_current_code(api, world):
 def test_a_generation_overtaken_by_another_reads_the_version_again(api, world, app, db):
     """Another generation moves the version between the read and the write: the next try wins."""
     student = world["a"]["student"]["_id"]
-    real_next = UserRepository.next_qr_version
+    real_replace = UserRepository.replace_qr_code
     overtaken = []
 
-    def another_first(self, user):
+    def another_first(self, user, version, qr_data):
         if len(overtaken) < times:
             overtaken.append(user["_id"])
             db.users.update_one({"_id": user["_id"]}, {"$inc": {"qrVersion": 1}})
-        return real_next(self, user)
+        return real_replace(self, user, version, qr_data)
 
     times = 1
-    with mock.patch.object(UserRepository, "next_qr_version", another_first):
+    with mock.patch.object(UserRepository, "replace_qr_code", another_first):
         qr = qr_for(api, world)
     assert api("teacher").get(f"/qr/validate/{qr}").get_json()["valid"] is True
     assert db.users.find_one({"_id": student})["qrVersion"] == 2  # the other's 1, then ours
 
     overtaken.clear()
     times = 3
-    with mock.patch.object(UserRepository, "next_qr_version", another_first):
+    with mock.patch.object(UserRepository, "replace_qr_code", another_first):
         response = api("student").post(f"/qr/generate/{student}", json={"userType": "student"})
     assert (response.status_code, response.get_json()["code"]) == (409, "CONFLICT")
     assert len(overtaken) == 3

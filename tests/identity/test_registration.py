@@ -68,7 +68,7 @@ def test_invited_user_registers_with_the_invitations_role_and_school(client, wor
 
 
 def test_invitation_links_are_copied_to_the_account(client, world, invite):
-    child = str(world["a"]["student"]["_id"])
+    child = str(world["a"]["student_record"]["_id"])
     _, token = invite(email="mum@a.test", role="parent", childStudentIds=[child])
     body = register(client, token, email="mum@a.test").get_json()
     user = client.get("/api/v1/auth/me", headers={"x-auth-token": body["token"]}).get_json()["user"]

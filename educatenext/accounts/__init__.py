@@ -1,0 +1,1 @@
+"""Accounts: what links a user to the school records they act on."""
