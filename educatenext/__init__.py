@@ -180,6 +180,7 @@ def _register_blueprints(app):
     from educatenext.enrollments.routes import blp as enrollments_blp
     from educatenext.grades.routes import blp as grades_blp
     from educatenext.health.routes import blp as health_blp
+    from educatenext.idcards.routes import blp as idcards_blp
     from educatenext.institutions.routes import blp as institutions_blp
     from educatenext.invitations.routes import blp as invitations_blp
     from educatenext.qr.routes import blp as qr_blp
@@ -194,7 +195,8 @@ def _register_blueprints(app):
     resources = (
         auth_blp, institutions_blp, users_blp, invitations_blp,
         subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,
-        attendance_blp, qr_blp, grades_blp, reports_blp, assignments_blp, analytics_blp, audit_blp,
+        attendance_blp, qr_blp, idcards_blp, grades_blp, reports_blp, assignments_blp,
+        analytics_blp, audit_blp,
     )  # fmt: skip
     for blueprint in resources:
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")

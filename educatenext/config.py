@@ -72,6 +72,9 @@ class Config:
         # Signs students' QR payloads (HMAC-SHA256); production needs its own value.
         self.QR_SECRET = env_str("QR_SECRET", DEV_SECRET)
         self.QR_TTL_SECONDS = env_int("QR_TTL_SECONDS", 24 * 3600)
+        # ID cards: how long a card is valid from issue, and a TrueType font for non-Latin names.
+        self.ID_CARD_VALID_DAYS = env_int("ID_CARD_VALID_DAYS", 365)
+        self.ID_CARD_FONT = env_str("ID_CARD_FONT", None)
         self.DEBUG = env_bool("FLASK_DEBUG", self.DEBUG)
 
         # MongoDB: timeouts stay well under gunicorn's 30 s worker timeout so a dead
