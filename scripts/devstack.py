@@ -4,14 +4,18 @@
     devstack.py deploy         the same in production mode behind nginx (deploy/nginx.conf)
     devstack.py flask ARGS...  run a Flask CLI command against MONGO_URI or the embedded server
 
-The embedded secantusdb listens on EMBEDDED_MONGO_PORT (27018) with data in var/mongo, so
-`make migrate` talks to the same database as a running `make run`. Ctrl-C (or SIGTERM)
+The embedded secantusdb keeps its data in this checkout's var/mongo and listens on
+EMBEDDED_MONGO_PORT (default 27018; a free port when another checkout holds that one). Its
+port is recorded in var/embedded-mongo.json, so `make migrate` beside a running `make run`
+talks to the same database, and never to another checkout's server. Ctrl-C (or SIGTERM)
 stops gunicorn and every server this script started.
 """
 
+import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,11 +29,14 @@ from scripts.localservers import (  # noqa: E402
     NginxServer,
     RedisServer,
     ensure_dir,
+    free_port,
     nginx_binary,
     redis_server_binary,
 )
 
 VAR = ensure_dir(ROOT / "var")
+EMBEDDED_RECORD = VAR / "embedded-mongo.json"
+DEFAULT_MONGO_PORT = 27018
 BIN = Path(sys.executable).parent
 
 
@@ -39,18 +46,65 @@ def say(message):
 
 
 def ensure_mongo(env, started):
-    """Point MONGO_URI at the embedded server, starting it unless it already runs."""
+    """Point MONGO_URI at this checkout's embedded server, starting it unless it already runs.
+
+    A server is this checkout's when var/embedded-mongo.json names it and its process serves
+    var/mongo: a server another checkout started on the same port is never used.
+    """
     if env.get("MONGO_URI"):
         return
-    port = int(env.get("EMBEDDED_MONGO_PORT", "27018"))
-    mongo = MongoServer(ensure_dir(VAR / "mongo"), port=port, log_path=VAR / "secantus.log")
-    if mongo.ping():
-        say(f"using the embedded secantusdb already running on 127.0.0.1:{port}")
+    data = ensure_dir(VAR / "mongo")
+    running = own_embedded_server(data)
+    if running is not None:
+        say(f"using this checkout's embedded secantusdb on 127.0.0.1:{running.port}")
     else:
+        requested = env.get("EMBEDDED_MONGO_PORT")
+        port = int(requested) if requested else DEFAULT_MONGO_PORT
+        if not port_is_free(port):
+            if requested:
+                raise SystemExit(
+                    f"EMBEDDED_MONGO_PORT={port} is in use by another process (another "
+                    "checkout's server?): choose a free port or unset it to pick one."
+                )
+            port = free_port()  # the default port is another checkout's: take a free one
         say("MONGO_URI not set: starting the embedded MongoDB-protocol server (secantusdb)")
-        started.append(mongo.start(timeout=60))
-        say(f"secantusdb on 127.0.0.1:{port}, data in var/mongo, log var/secantus.log")
-    env["MONGO_URI"] = mongo.uri + "educatenext"
+        running = MongoServer(data, port=port, log_path=VAR / "secantus.log").start(timeout=60)
+        started.append(running)
+        EMBEDDED_RECORD.write_text(
+            json.dumps({"port": port, "pid": running.process.pid, "data": str(data)})
+        )
+        say(f"secantusdb on 127.0.0.1:{port} (recorded in var/embedded-mongo.json), "
+            "data in var/mongo, log var/secantus.log")  # fmt: skip
+    env["MONGO_URI"] = running.uri + "educatenext"
+
+
+def own_embedded_server(data):
+    """This checkout's running embedded server (from var/embedded-mongo.json), or None."""
+    try:
+        record = json.loads(EMBEDDED_RECORD.read_text())
+        command = Path(f"/proc/{record['pid']}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if str(data).encode() not in command:  # the process is gone and its pid reused
+        return None
+    server = MongoServer(data, port=int(record["port"]))
+    return server if server.ping() else None
+
+
+def forget_embedded_server(started):
+    """Drop the record of the embedded server this process started and has stopped."""
+    pids = {process.process.pid for process in started if isinstance(process, MongoServer)}
+    try:
+        if json.loads(EMBEDDED_RECORD.read_text()).get("pid") in pids:
+            EMBEDDED_RECORD.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def port_is_free(port):
+    """True when nothing listens on 127.0.0.1:port."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def flask_command(args):
@@ -65,6 +119,7 @@ def flask_command(args):
     finally:
         for process in reversed(started):
             process.stop()
+        forget_embedded_server(started)
 
 
 def production_env(env):
@@ -133,6 +188,7 @@ def serve(behind_nginx=False):
         for process in reversed(started):
             say(f"stopping {process.name}")
             process.stop()
+        forget_embedded_server(started)
         time.sleep(0.1)
 
 
