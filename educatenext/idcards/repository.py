@@ -49,9 +49,9 @@ class IdCardRepository(TenantRepository):
             return card
         now = utcnow()
         changes = {"digitalWalletAdded": True, "walletAddedAt": now, "updatedAt": now}
-        self.collection.update_one(
+        written = self.collection.update_one(
             self.scoped({"_id": card["_id"], "digitalWalletAdded": False}),
             {"$set": changes},
             session=self.session,
         )
-        return self.get(card["_id"])
+        return {**card, **changes} if written.matched_count else self.get(card["_id"])

@@ -86,7 +86,7 @@ def download(identity, card_id):
 def describe(identity, card, holder):
     """The card as the clients read it: number, printed details, the current QR payload."""
     record = holder.record
-    code = qr_service.current(identity.scope, holder.user["_id"], holder.user_type)
+    code = qr_service.current(identity.scope, holder.user, holder.user_type)
     view = {
         **card,
         "cardData": {

@@ -55,17 +55,16 @@ def issue(scope, target, user_type):
     raise APIError(409, "CONFLICT", "This user's QR code is being regenerated; try again.")
 
 
-def current(scope, target, user_type):
-    """The user's current payload while it validates, else a new one (ID cards show it)."""
-    user = _active_user(UserRepository(scope), target, user_type)
+def current(scope, user, user_type):
+    """An active user's stored payload while it validates, else a new one (ID cards show it)."""
     if user.get("qrCode"):
         try:
-            user, claims = verify(user["qrCode"], scope.institution_id)
+            claims = signed_claims(user["qrCode"], scope.institution_id)
         except APIError:
-            pass  # expired (or signed with a rotated secret): issue a new one
-        else:
+            claims = None  # expired (or signed with a rotated secret): issue a new one
+        if claims is not None and claims.get("v") == user.get("qrVersion"):
             return _described(user["qrCode"], user, claims)
-    return issue(scope, target, user_type)
+    return issue(scope, user["_id"], user_type)
 
 
 def _active_user(users, target, user_type):
@@ -112,6 +111,15 @@ def _may_generate(identity, target):
 
 def verify(qr_data, institution_id):
     """The user a payload names, after checking signature, expiry, institution and version."""
+    claims = signed_claims(qr_data, institution_id)
+    user = UserRepository(TenantScope.of(institution_id)).get(claims.get("uid"))
+    if user is None or user.get("status") != "active" or user.get("qrVersion") != claims.get("v"):
+        raise APIError(400, "QR_INVALID", "This QR code was replaced or its user is inactive.")
+    return user, claims
+
+
+def signed_claims(qr_data, institution_id):
+    """A payload's claims, after checking its signature, expiry and institution."""
     invalid = APIError(400, "QR_INVALID")
     if not isinstance(qr_data, str) or len(qr_data) > MAX_PAYLOAD or qr_data.count(".") != 1:
         raise invalid
@@ -127,10 +135,7 @@ def verify(qr_data, institution_id):
         raise APIError(400, "QR_EXPIRED")
     if claims.get("iid") != str(institution_id):
         raise APIError(400, "QR_INVALID", "This QR code belongs to another institution.")
-    user = UserRepository(TenantScope.of(institution_id)).get(claims.get("uid"))
-    if user is None or user.get("status") != "active" or user.get("qrVersion") != claims.get("v"):
-        raise APIError(400, "QR_INVALID", "This QR code was replaced or its user is inactive.")
-    return user, claims
+    return claims
 
 
 def describe(qr_data, identity):

@@ -28,8 +28,7 @@ class UserRepository(TenantRepository):
         """Store an active user's new QR code and version, if the version is still the one read.
 
         Older codes stop validating. False when another write moved the version first. A
-        compare-and-set update_one, not a findAndModify $inc: the development server runs
-        findAndModify as a scan of the whole collection.
+        compare-and-set update_one by _id, not a findAndModify $inc (see TenantRepository.update).
         """
         read = {"_id": user["_id"], "status": "active", "qrVersion": user.get("qrVersion")}
         written = self.collection.update_one(
