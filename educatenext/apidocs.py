@@ -52,7 +52,7 @@ def error_response(status):
 
 
 def documented_limits(view):
-    """[(config name, methods)] from the view class's rate-limit decorators."""
+    """[(config name, methods, keyed per)] from the view class's rate-limit decorators."""
     view_class = getattr(view, "view_class", None)
     return [
         decorator.documented_limit
@@ -79,13 +79,12 @@ class AccessDocsPlugin(BasePlugin):
                 statuses.append(404)
             if method in WRITES:
                 statuses += [409, 413, 415]
-            for name, methods in limits:
+            for name, methods, per in limits:
                 if methods is None or method.upper() in methods:
                     value = current_app.config[name]
                     operation["x-rate-limit"] = value
                     operation["description"] = (
-                        f"{operation.get('description', '')}\n\nRate limit: {value} per caller "
-                        "(user when authenticated, else client address)."
+                        f"{operation.get('description', '')}\n\nRate limit: {value} per {per}."
                     ).strip()
                     statuses.append(429)
             for status in statuses:

@@ -75,6 +75,11 @@ class Config:
         # ID cards: how long a card is valid from issue, and a TrueType font for non-Latin names.
         self.ID_CARD_VALID_DAYS = env_int("ID_CARD_VALID_DAYS", 365)
         self.ID_CARD_FONT = env_str("ID_CARD_FONT", None)
+        # School websites: the platform's host for subdomains (greenfield.<this>; empty: sites
+        # are asked for by bare subdomain or custom domain), and the public answers' cache TTL
+        # (every site write invalidates them; the TTL is the backstop).
+        self.CMS_SITES_DOMAIN = env_str("CMS_SITES_DOMAIN", "")
+        self.CMS_PUBLIC_CACHE_SECONDS = env_int("CMS_PUBLIC_CACHE_SECONDS", 300)
         self.DEBUG = env_bool("FLASK_DEBUG", self.DEBUG)
 
         # MongoDB: timeouts stay well under gunicorn's 30 s worker timeout so a dead
@@ -132,6 +137,8 @@ class Config:
         self.RATELIMIT_READ = env_str("RATELIMIT_READ", "600 per minute")
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
         self.RATELIMIT_BULK = env_str("RATELIMIT_BULK", "60 per minute")
+        # Per client address: public school websites, read without a token.
+        self.RATELIMIT_PUBLIC_SITE = env_str("RATELIMIT_PUBLIC_SITE", "300 per minute")
         # Prefixes keep several deployments (or test runs) apart on one Redis.
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "en:cache:")
         self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "en:rl")

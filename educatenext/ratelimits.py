@@ -31,10 +31,14 @@ def _configured(name):
     return lambda: current_app.config[name]
 
 
-def _limit(config_name, methods=None):
-    """A limiter decorator that also tells the API docs which limit it applies."""
-    decorator = limiter.limit(_configured(config_name), key_func=caller_key, methods=methods)
-    decorator.documented_limit = (config_name, methods)
+BY_CALLER = "caller (user when authenticated, else client address)"
+BY_ADDRESS = "client address"
+
+
+def _limit(config_name, methods=None, key_func=caller_key, per=BY_CALLER):
+    """A limiter decorator that also tells the API docs which limit it applies, and to whom."""
+    decorator = limiter.limit(_configured(config_name), key_func=key_func, methods=methods)
+    decorator.documented_limit = (config_name, methods, per)
     return decorator
 
 
@@ -46,3 +50,8 @@ def resource_limits():
 def bulk_limits():
     """MethodView decorators for bulk endpoints: stricter."""
     return [_limit("RATELIMIT_BULK")]
+
+
+def public_site_limits():
+    """MethodView decorators for public pages read without a token: per client address."""
+    return [_limit("RATELIMIT_PUBLIC_SITE", key_func=get_remote_address, per=BY_ADDRESS)]
