@@ -45,6 +45,16 @@ SITE_EXAMPLE = {
     "customCSS": ".hero { background: #0a3d62; }",
     "isPublished": True,
 }  # fmt: skip
+SITE_ID = "665f1c2ab7e4a1d2c3b4a5f7"
+PUBLISHED_EXAMPLE = {
+    "id": SITE_ID, "_id": SITE_ID, "customDomain": "www.greenfield.edu",
+    **SITE_EXAMPLE, "publishedAt": "2026-12-06T09:00:00Z",
+}  # fmt: skip
+SITE_RESPONSE_EXAMPLE = {
+    **PUBLISHED_EXAMPLE, "hasUnpublishedChanges": False,
+    "createdAt": "2026-12-06T09:00:00Z", "updatedAt": "2026-12-06T09:00:00Z",
+}  # fmt: skip
+ENVELOPE_EXAMPLE = {"message": "Site updated.", "site": SITE_RESPONSE_EXAMPLE}
 
 
 @blp.route("/sites")
@@ -55,7 +65,7 @@ class SiteList(MethodView):
 
     @allow(ADMIN)
     @blp.arguments(SiteQuerySchema, location="query")
-    @blp.response(200, SiteSchema(many=True))
+    @blp.response(200, SiteSchema(many=True), example=[SITE_RESPONSE_EXAMPLE])
     def get(self, args):
         """The school's site, as a list of at most one (drafts included)."""
         page, limit = page_window(args)
@@ -65,7 +75,7 @@ class SiteList(MethodView):
     @allow(ADMIN)
     @idempotent
     @blp.arguments(SiteCreateSchema, example=SITE_EXAMPLE)
-    @blp.response(201, SiteEnvelopeSchema)
+    @blp.response(201, SiteEnvelopeSchema, example={**ENVELOPE_EXAMPLE, "message": "Site created."})
     def post(self, payload):
         """Create the school's site; `isPublished: true` publishes it at once."""
         site = service.create_site(current_identity(), payload)
@@ -79,7 +89,7 @@ class SiteDetail(MethodView):
     decorators = resource_limits()
 
     @allow(ADMIN)
-    @blp.response(200, SiteSchema)
+    @blp.response(200, SiteSchema, example=SITE_RESPONSE_EXAMPLE)
     def get(self, site_id):
         """The site's draft and whether it is published."""
         return service.get_site(current_identity(), site_id)
@@ -89,7 +99,7 @@ class SiteDetail(MethodView):
         "content": {"news": [{"title": "Term starts", "publishedOn": "2026-09-01"}]},
         "isPublished": True,
     })  # fmt: skip
-    @blp.response(200, SiteEnvelopeSchema)
+    @blp.response(200, SiteEnvelopeSchema, example=ENVELOPE_EXAMPLE)
     def patch(self, changes, site_id):
         """Edit the draft: each section named replaces that section; the live site changes
         only when the same or a later write says `isPublished: true`."""
@@ -97,7 +107,7 @@ class SiteDetail(MethodView):
         return {"message": "Site updated.", "site": site}
 
     @allow(ADMIN)
-    @blp.response(200, SiteEnvelopeSchema)
+    @blp.response(200, SiteEnvelopeSchema, example={**ENVELOPE_EXAMPLE, "message": "Site deleted."})
     def delete(self, site_id):
         """Delete the site: its addresses answer 404 and may be taken again."""
         site = service.delete_site(current_identity(), site_id)
@@ -111,7 +121,7 @@ class PublicSite(MethodView):
     decorators = public_site_limits()
 
     @public
-    @blp.response(200, PublicSiteSchema)
+    @blp.response(200, PublicSiteSchema, example=PUBLISHED_EXAMPLE)
     def get(self, domain):
         """The published site whose subdomain or custom domain is `domain` (any case).
 
