@@ -140,4 +140,4 @@ class PublicSite(MethodView):
 
 def render_public(site):
     """The public answer's body (what the public cache keeps)."""
-    return current_app.json.dumps(PublicSiteSchema().dump(site))
+    return current_app.json.dumps(PublicSiteSchema().dump(site), separators=(",", ":"))
