@@ -150,7 +150,7 @@ class Config:
         self.REFRESH_TOKEN_TTL_SECONDS = env_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
         self.INVITATION_TTL_SECONDS = env_int("INVITATION_TTL_SECONDS", 7 * 24 * 3600)
         self.AUTH_CACHE_TTL_SECONDS = env_int("AUTH_CACHE_TTL_SECONDS", 60)
-        # OWASP's second Argon2id option (19 MiB, 2 passes, 1 lane): about 30 ms here.
+        # OWASP's second Argon2id option (19 MiB, 2 passes, 1 lane).
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 19456)
         self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)

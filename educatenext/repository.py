@@ -210,10 +210,8 @@ class TenantRepository:
         """Apply $set changes to one document in this tenant; returns the new document.
 
         A read, then an update_one that lands only if the document still matches (its _id and
-        extra_filter), not one findAndModify: the development server runs findAndModify as a
-        scan of the collection (170 ms for one user among the 10,251 of scale S; 2.4 s, past
-        the operation timeout, for one attendance record among 100,000), and the read and
-        the update take 1-3 ms each. None when no document matches, then or at the write.
+        extra_filter), not one findAndModify (docs/decisions/0003). None when no document
+        matches, then or at the write.
         """
         object_id = parse_object_id(document_id)
         if object_id is None:
@@ -241,12 +239,9 @@ class TenantRepository:
         """Create the one document with key, or $set fields on it: (document, previous or None).
 
         existing: that document as the caller just read it (None: there was none). An insert
-        or an update by _id, not an upserting findAndModify: the development server runs
-        findAndModify as a scan of the whole collection (a resubmission among 100,000
-        submissions: 1.3 s; an attendance mark among 100,000 records: 2.4 s, past the
-        operation timeout), while an insert or an update by _id is an index seek there as on
-        MongoDB. An insert that loses a race to another request's (key's unique index)
-        becomes an update of the winner's document; one gone since the read is written anew.
+        or an update by _id, not an upserting findAndModify (docs/decisions/0003). An insert
+        that loses a race to another request's (key's unique index) becomes an update of the
+        winner's document; one gone since the read is written anew.
         """
         if self.scope.platform:  # an insert without the tenant would create a school-less one
             raise ValueError("put needs a school's scope")

@@ -71,8 +71,8 @@ def grade_distribution(scope, match):
 
 
 # Fetching a classroom by id costs an index seek; one step of a range scan costs far less
-# (measured 3x per classroom on the development server): past this share of the school's
-# active classrooms, one scan of them all is cheaper than a seek for each missing one.
+# (docs/caching.md): past this share of the school's active classrooms, one scan of them all
+# is cheaper than a seek for each missing one.
 SEEK_SHARE = 0.25
 ROW_FIELDS = {"name": 1, "nameLower": 1, "academicYear": 1, "primaryTeacherId": 1, "status": 1}
 

@@ -35,9 +35,7 @@ class RefreshTokenRepository(TenantRepository):
         """Mark the token used and return it; None when unknown; the doc with usedAt if reused.
 
         A read, then an update_one that lands only while usedAt is unset (of two requests
-        spending one token, exactly one matches), not a findAndModify: the development server
-        runs findAndModify as a scan of the whole collection, which holds every refresh token
-        issued within their lifetime.
+        spending one token, exactly one matches): docs/decisions/0003.
         """
         record = self.find_one({"_id": token_hash})
         if record is None or record.get("usedAt") is not None:

@@ -13,8 +13,7 @@ class GradeRepository(TenantRepository):
     def update_with_history(self, grade_id, changes, previous, actor_id):
         """Apply changes and append the previous values to the grade's audit trail."""
         entry = {"changedAt": utcnow(), "changedBy": actor_id, "previous": previous}
-        # update_one, then a read: not findAndModify, which the development server runs as a
-        # scan of the collection (see TenantRepository.update).
+        # update_one, then a read, not findAndModify: docs/decisions/0003.
         written = self.collection.update_one(
             self.scoped({"_id": grade_id}),
             {"$set": {**changes, "updatedAt": utcnow()}, "$push": {"history": entry}},

@@ -10,7 +10,7 @@ from educatenext.extensions import mongo
 
 BATCH = 2000
 # A batch of 2,000 documents with their indexes can outlast the API's 5 s operation budget
-# on a busy development server; seeding is a batch job, not a request.
+# on a busy server; seeding is a batch job, not a request.
 BATCH_TIMEOUT_SECONDS = 120
 
 
