@@ -20,6 +20,7 @@ from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import routes as metrics_routes
 from educatenext.migrate import migrate_cli
 from educatenext.pagination import LEGACY_ALIAS
+from educatenext.platform import library_internals
 from educatenext.queryplans.command import db_cli
 from educatenext.redisbreaker import Breaker
 from educatenext.redisconfig import library_settings
@@ -99,9 +100,7 @@ def create_app(config=None):
     cache.init_app(app)
     localcopies.init_app(app)
     localmemo.init_app(app)
-    # Flask-Limiter merges each app's storage options into the shared instance: with several
-    # apps in one process (tests, CLI) one topology's options would leak into the next.
-    limiter._storage_options.clear()
+    library_internals.forget_storage_options(limiter)
     # A cache hit is served in one Redis trip before Flask's request handling (API, fastlane).
     fastlane.init_app(app)
     limiter.init_app(app)

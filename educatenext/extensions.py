@@ -1,8 +1,6 @@
 """Unbound extension objects; create_app binds them. Customisation of libraries lives here."""
 
-import flask_limiter
 import flask_smorest
-from flask import g
 from flask_caching import Cache
 from flask_limiter.util import get_remote_address
 from marshmallow import EXCLUDE, RAISE, Schema
@@ -11,6 +9,7 @@ from webargs.flaskparser import FlaskParser
 from educatenext.apidocs import AccessDocsPlugin
 from educatenext.db import Mongo
 from educatenext.errors import validation_error
+from educatenext.platform.library_internals import RecordingLimiter
 from educatenext.schemas_common import ErrorSchema, ResponseSchema
 
 
@@ -60,24 +59,9 @@ class QuerySchema(Schema):
         unknown = RAISE
 
 
-class Limiter(flask_limiter.Limiter):
-    """Flask-Limiter, also keeping every limit it evaluated in this request (g.evaluated_limits).
-
-    It evaluates twice per request (before_request, then the view's decorator) and keeps only
-    the last pass in its context; the cache fast lane needs both to replay a route's limits.
-    """
-
-    def _check_request_limit(self, callable_name=None, in_middleware=True):
-        """Check as Flask-Limiter does, then record what was checked."""
-        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
-        evaluated = g.setdefault("evaluated_limits", {})
-        for request_limit in self.context.view_rate_limits:
-            evaluated[request_limit.key] = request_limit
-
-
 __all__ = ["ResponseSchema"]  # re-exported: resources import it from here
 
 api = Api(spec_kwargs={"extra_plugins": [AccessDocsPlugin()]})
 cache = Cache()
-limiter = Limiter(key_func=get_remote_address)
+limiter = RecordingLimiter(key_func=get_remote_address)
 mongo = Mongo()

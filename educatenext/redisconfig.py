@@ -42,7 +42,7 @@ def library_settings(url, timeout):
     settings = {"CACHE_OPTIONS": options, "RATELIMIT_STORAGE_OPTIONS": options}
     if kind == "cluster":
         settings.update(
-            CACHE_TYPE="educatenext.caching.backends.ClusterCache",
+            CACHE_TYPE="educatenext.platform.library_internals.ClusterCache",
             CACHE_REDIS_CLUSTER=",".join(_nodes(url)),
             CACHE_REDIS_URL=None,
             # Failure memory keeps the limiter's fallback from flapping (ratestorage).

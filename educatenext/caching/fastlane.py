@@ -57,6 +57,7 @@ from educatenext.extensions import cache, limiter
 from educatenext.metrics import record_cache_lookup
 from educatenext.metrics import routes as metrics_routes
 from educatenext.pagination import LEGACY_ALIAS
+from educatenext.platform import library_internals
 from educatenext.ratelimits import caller_key
 from educatenext.ratestorage import OneTripRedisStorage
 from educatenext.values import parse_object_id, today
@@ -215,7 +216,7 @@ def make_plan(app, req):
         (*auth_keys, entry_key, *generation_keys),
         (*auth_keys, *generation_keys),
     )
-    prefix = cache.cache._get_prefix()
+    prefix = library_internals.cache_prefix(cache.cache)
     end_of_day = (day + timedelta(days=1)).timestamp()
     return HitPlan(
         endpoint=req.endpoint,
@@ -246,8 +247,8 @@ def rate_limit_headers(amount, count, window_end):
     Flask-Limiter's RequestLimit would look the count and the window up again (in this
     request's memo, through three more layers); its formulas are applied here instead.
     """
-    names = limiter._header_mapping
-    if not (limiter._headers_enabled and names):
+    names, as_http_date = library_internals.header_settings(limiter)
+    if names is None:
         return ()
     reset_at = int(window_end + 1)  # RequestLimit.reset_at
     remaining = max(0, amount - count)  # limits' FixedWindowRateLimiter.get_window_stats
@@ -257,7 +258,7 @@ def rate_limit_headers(amount, count, window_end):
         (names[HeaderNames.REMAINING], str(remaining)),
         (names[HeaderNames.RESET], str(reset_at)),
         (names[HeaderNames.RETRY_AFTER],
-         http_date(reset_at) if limiter._retry_after == "http-date" else str(seconds)),
+         http_date(reset_at) if as_http_date else str(seconds)),
     )  # fmt: skip
 
 
@@ -323,8 +324,7 @@ def usable():
     """Only with our one-trip Redis storage, a fixed window and a healthy limiter."""
     return (
         limiter.enabled
-        and not limiter._storage_dead
-        and isinstance(limiter._storage, OneTripRedisStorage)
+        and isinstance(library_internals.live_storage(limiter), OneTripRedisStorage)
         and isinstance(limiter.limiter, FixedWindowRateLimiter)
     )
 

@@ -18,6 +18,7 @@ import redis
 from flask import current_app
 
 from educatenext.extensions import cache
+from educatenext.platform import library_internals
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def wait_seconds():
 
 def lease_key(entry_key):
     """The Redis key (prefixed) of an entry's fill lease."""
-    return cache.cache._get_prefix() + "fill:" + entry_key
+    return library_internals.cache_prefix(cache.cache) + "fill:" + entry_key
 
 
 def claim(entry_key):
@@ -49,7 +50,8 @@ def claim(entry_key):
     # The lease outlives the longest wait, so waiters give up before a second fill starts.
     lease_ms = int(wait_seconds() * 2000) + 1000
     try:
-        claimed = cache.cache._write_client.set(lease_key(entry_key), token, nx=True, px=lease_ms)
+        client = library_internals.cache_client(cache.cache)
+        claimed = client.set(lease_key(entry_key), token, nx=True, px=lease_ms)
     except redis.RedisError:
         return token
     return token if claimed else None
@@ -58,7 +60,8 @@ def claim(entry_key):
 def release(entry_key, token):
     """End this caller's lease (after storing, or deciding not to store); never raises."""
     try:
-        cache.cache._write_client.eval(RELEASE_SCRIPT, 1, lease_key(entry_key), token)
+        client = library_internals.cache_client(cache.cache)
+        client.eval(RELEASE_SCRIPT, 1, lease_key(entry_key), token)
     except redis.RedisError:
         log.warning("fill lease not released; it expires on its own")
 
@@ -77,8 +80,8 @@ def await_entry(entry_key, usable):
         time.sleep(interval)
         interval = min(interval * 2, LONGEST_POLL_SECONDS)
         try:
-            with backend._write_client.pipeline(transaction=False) as pipe:
-                pipe.get(backend._get_prefix() + entry_key)
+            with library_internals.cache_client(backend).pipeline(transaction=False) as pipe:
+                pipe.get(library_internals.cache_prefix(backend) + entry_key)
                 pipe.exists(lease_key(entry_key))
                 stored, leased = pipe.execute()
         except redis.RedisError:

@@ -14,6 +14,7 @@ from flask import current_app, g, has_app_context
 
 from educatenext.caching.dependencies import ANY_PARTITION, partition, split
 from educatenext.extensions import cache
+from educatenext.platform import library_internals
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +137,10 @@ def publish_writes():
 
 def _replace(backend, keys):
     """One pipelined SET per key (no TTL: generations outlive the entries that use them)."""
-    client = backend._write_client
-    with client.pipeline(transaction=False) as pipe:
+    prefix = library_internals.cache_prefix(backend)
+    with library_internals.cache_client(backend).pipeline(transaction=False) as pipe:
         for key in keys:
-            pipe.set(backend._get_prefix() + key, new_token())
+            pipe.set(prefix + key, new_token())
         pipe.execute()
 
 
@@ -149,9 +150,9 @@ def read_tokens(keys, fetched):
     missing = [key for key in keys if tokens.get(key) is None]
     if missing:
         backend = cache.cache
-        prefix = backend._get_prefix()
+        prefix = library_internals.cache_prefix(backend)
         try:
-            with backend._write_client.pipeline(transaction=False) as pipe:
+            with library_internals.cache_client(backend).pipeline(transaction=False) as pipe:
                 for key in missing:
                     pipe.set(prefix + key, new_token(), nx=True)
                 for key in missing:

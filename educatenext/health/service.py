@@ -8,6 +8,7 @@ from flask import current_app
 from pymongo.errors import PyMongoError
 
 from educatenext.extensions import cache, mongo
+from educatenext.platform import library_internals
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def redis_state():
         return "disabled"
     try:
         # The cache's own client: the same topology (server, Sentinel or cluster) and timeouts.
-        cache.cache._write_client.ping()
+        library_internals.cache_client(cache.cache).ping()
     except redis.RedisError as exc:
         log.warning("readiness: redis down (%s)", type(exc).__name__)
         return "down"

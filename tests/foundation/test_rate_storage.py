@@ -5,6 +5,7 @@ import redis
 
 from educatenext import ratestorage
 from educatenext.extensions import limiter
+from educatenext.platform import library_internals
 from educatenext.ratestorage import OneTripRedisStorage, guarded_cluster_uri, one_trip_uri
 
 pytestmark = pytest.mark.redis
@@ -51,5 +52,5 @@ def test_requests_fall_back_after_one_failed_attempt(api):
         assert broken.calls == 1
     finally:
         limiter.storage.lua_incr_with_ttl = working
-        limiter._storage_dead = False
+        library_internals.revive_storage(limiter)
         limiter.storage.failed_at = 0.0

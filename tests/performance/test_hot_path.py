@@ -280,6 +280,7 @@ def test_a_redis_that_lost_its_scripts_still_serves_hits(api, redis_server):
 def test_a_connection_that_fails_mid_trip_is_dropped_not_reused(app, api, monkeypatch):
     """A reply left half read would answer the next command: the connection is closed."""
     from educatenext.extensions import limiter
+    from educatenext.platform import library_internals
     from educatenext.redisbreaker import Breaker
 
     admin = api("admin", "a")
@@ -297,7 +298,7 @@ def test_a_connection_that_fails_mid_trip_is_dropped_not_reused(app, api, monkey
     finally:
         monkeypatch.undo()
         Breaker.reset()
-        limiter._storage_dead = False
+        library_internals.revive_storage(limiter)
         limiter.storage.failed_at = 0.0
     assert response.status_code == 200  # the normal path answered, Redis counted as failing
     assert connection._sock is None  # closed, so the next user connects afresh

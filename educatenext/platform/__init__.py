@@ -1,0 +1,1 @@
+"""Infrastructure the resource packages share."""

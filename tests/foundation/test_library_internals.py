@@ -1,0 +1,67 @@
+"""The private attributes educatenext/platform/library_internals.py reads still exist.
+
+When Flask-Limiter or Flask-Caching is upgraded, these fail with the module to re-check, not
+somewhere deep in the fast lane or the cache invalidation.
+"""
+
+import inspect
+from importlib.metadata import version
+
+import flask_limiter
+import pytest
+from flask_limiter import HeaderNames
+
+from educatenext.extensions import cache, limiter
+from educatenext.platform import library_internals
+from educatenext.ratestorage import OneTripRedisStorage
+
+RECHECK = "re-check educatenext/platform/library_internals.py against {name} {installed}, then "
+RECHECK += "update its VERIFIED"
+
+
+@pytest.mark.parametrize("name", sorted(library_internals.VERIFIED))
+def test_the_installed_versions_are_those_the_internals_were_checked_against(name):
+    installed = version(name)
+    verified = library_internals.VERIFIED[name]
+    assert installed == verified, RECHECK.format(name=name, installed=installed)
+
+
+def test_the_cache_backend_exposes_its_client_and_prefix(app):
+    with app.app_context():
+        client = library_internals.cache_client(cache.cache)
+        assert client.ping() is True, "Flask-Caching: _write_client is no longer a Redis client"
+        prefix = library_internals.cache_prefix(cache.cache)
+        assert prefix == app.config["CACHE_KEY_PREFIX"], "Flask-Caching: _get_prefix() changed"
+        cache.set("internals-probe", 1)
+        assert client.get(prefix + "internals-probe") is not None, "Flask-Caching key layout"
+
+
+def test_the_limiter_exposes_its_storage_and_header_settings(app, client):
+    with app.app_context():
+        assert isinstance(library_internals.live_storage(limiter), OneTripRedisStorage), (
+            "Flask-Limiter: _storage / _storage_dead changed"
+        )
+        names, as_http_date = library_internals.header_settings(limiter)
+        assert names[HeaderNames.LIMIT] == "X-RateLimit-Limit", "Flask-Limiter: _header_mapping"
+        assert names[HeaderNames.RETRY_AFTER] == "X-RateLimit-Retry-After"
+        assert as_http_date is False, "Flask-Limiter: _retry_after"
+        assert isinstance(limiter._storage_options, dict), "Flask-Limiter: _storage_options"
+
+
+def test_the_recording_limiter_still_overrides_a_real_method(app, client, auth_headers):
+    original = inspect.signature(flask_limiter.Limiter._check_request_limit)
+    assert list(original.parameters) == ["self", "callable_name", "in_middleware"], (
+        "Flask-Limiter: _check_request_limit's signature changed"
+    )
+    seen = []
+
+    @app.after_request
+    def keep(response):
+        from flask import g
+
+        seen.append(dict(g.get("evaluated_limits", {})))
+        return response
+
+    client.get("/api/v1/subjects", headers=auth_headers("admin"))
+    assert seen, "no request ran"
+    assert any(seen[-1]), "Flask-Limiter: the evaluated limits are no longer recorded"
