@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Test processes (pytest-xdist): each has its own MongoDB-wire server, Redis and databases.
+TEST_WORKERS ?= auto
 export FLASK_APP := wsgi
 
 .PHONY: system-deps install install-bench run deploy-local test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench bench-gunicorn loadtest chaos seed explain profile clean
@@ -33,7 +35,7 @@ system-deps:
 test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,9 +4,11 @@ import logging
 from datetime import UTC, datetime
 
 import redis
-from flask import current_app, g, jsonify
+from flask import current_app, jsonify
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, PyMongoError
 from werkzeug.exceptions import HTTPException
+
+from educatenext.platform import request_state
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +129,7 @@ def envelope(error):
         "message": error.message,
         "code": error.code,
         "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "requestId": g.get("request_id"),
+        "requestId": request_state.current().request_id,
     }
     if error.details is not None:
         body["details"] = error.details

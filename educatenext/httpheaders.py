@@ -1,6 +1,8 @@
 """Security headers on every response (errors included) and CORS from an allow-list."""
 
-from flask import current_app, g, request
+from flask import current_app, request
+
+from educatenext.platform import request_state
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Swagger UI's page is the one HTML document we serve: it needs its own scripts and styles.
@@ -61,7 +63,7 @@ def response_headers(req=request):
     pairs = [*STATIC_HEADERS, ("Content-Security-Policy", DOCS_CSP if docs_page else API_CSP)]
     if req.is_secure:
         pairs.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-    authenticated = g.get("identity") is not None or "Authorization" in req.headers
+    authenticated = request_state.current().identity is not None or "Authorization" in req.headers
     if authenticated or "x-auth-token" in req.headers:
         pairs.append(("Cache-Control", "no-store"))
     pairs.append(("Vary", "Origin"))

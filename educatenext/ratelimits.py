@@ -1,19 +1,21 @@
 """Per-endpoint rate limits (reads, writes, bulk), keyed by the caller's user or address."""
 
 import jwt
-from flask import current_app, g
+from flask import current_app
 from flask_limiter.util import get_remote_address
 
 from educatenext.auth.identity import bearer_token
 from educatenext.auth.tokens import decode_access_token
 from educatenext.extensions import limiter
+from educatenext.platform import request_state
 
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
 def caller_key():
     """'user:<id>' for a validly signed token (a school behind one NAT is many users), else IP."""
-    if (claims := g.get("verified_claims")) is not None:
+    state = request_state.current()
+    if (claims := state.verified_claims) is not None:
         return f"user:{claims['sub']}"  # the limiter asks twice per request: decode once
     token = bearer_token()
     if token:
@@ -22,7 +24,7 @@ def caller_key():
         except jwt.InvalidTokenError:
             claims = None
         if claims:
-            g.verified_claims = claims  # authenticate() reuses them: one decode per request
+            state.verified_claims = claims  # authenticate() reuses them: one decode per request
             return f"user:{claims['sub']}"
     return f"ip:{get_remote_address()}"
 

@@ -19,9 +19,11 @@ import threading
 import time
 import weakref
 
-from flask import g, has_app_context
+from flask import has_app_context
 from limits.storage import RedisClusterStorage, RedisStorage
 from redis.exceptions import NoScriptError, ResponseError
+
+from educatenext.platform import request_state
 
 # How long a failed storage stays "unhealthy" for Flask-Limiter's recovery check.
 FAILURE_COOLDOWN_SECONDS = 5.0
@@ -107,14 +109,14 @@ def _memo():
     """
     if not has_app_context():
         return {}
-    return g.setdefault("rate_limit_counters", {})
+    return request_state.current().rate_limit_counts
 
 
 def _counted():
     """Counters this request already incremented through count_and_read."""
     if not has_app_context():
         return {}
-    return g.setdefault("rate_limit_counted", {})
+    return request_state.current().rate_limit_increments
 
 
 class OneTripRedisStorage(RemembersFailures, RedisStorage):

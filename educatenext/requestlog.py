@@ -8,7 +8,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import g, has_app_context, request
+from flask import request
+
+from educatenext.platform import request_state
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,128}")  # the whole value (fullmatch)
 
@@ -27,8 +29,9 @@ class JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         # An app context, not only a request's: the cache fast lane logs before Flask pushes one.
-        if has_app_context() and "request_id" in g:
-            line["requestId"] = g.request_id
+        state = request_state.existing()
+        if state is not None and state.request_id is not None:
+            line["requestId"] = state.request_id
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -69,9 +72,10 @@ def start_request(req=request):
 
 def start_request_for(environ):
     """start_request for a WSGI environ (the cache fast lane builds no request object)."""
-    if "request_id" not in g:
-        g.request_id = request_id_for(environ)
-        g.request_started = time.perf_counter()
+    state = request_state.current()
+    if state.request_id is None:
+        state.request_id = request_id_for(environ)
+        state.started_at = time.perf_counter()
 
 
 def finish_request(response):
@@ -82,10 +86,11 @@ def finish_request(response):
 
 def finished_request_id(status, req=request):
     """The request id to echo, after writing the request's access line."""
-    request_id = g.get("request_id") or incoming_request_id(req)
+    state = request_state.current()
+    request_id = state.request_id or incoming_request_id(req)
     if not access_log.isEnabledFor(logging.INFO):
         return request_id  # LOG_LEVEL above INFO: no access line to build
-    started = g.get("request_started")
+    started = state.started_at
     fields = {
         "method": req.method,
         "path": req.path,
@@ -93,7 +98,7 @@ def finished_request_id(status, req=request):
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         "requestId": request_id,
     }
-    identity = g.get("identity")
+    identity = state.identity
     if identity is not None:
         fields["userId"] = str(identity.user_id)
         fields["institutionId"] = str(identity.institution_id or "")

@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 from bson import ObjectId
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from pymongo import InsertOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
@@ -18,6 +18,7 @@ from educatenext.caching import generations
 from educatenext.caching.dependencies import ANY_PARTITION
 from educatenext.extensions import mongo
 from educatenext.metrics import RATE_LIMITED
+from educatenext.platform import request_state
 from educatenext.values import utcnow
 
 log = logging.getLogger(__name__)
@@ -82,11 +83,12 @@ def context():
             "ip": None,
             "userAgent": None,
         }
-    identity = g.get("identity")
+    state = request_state.current()
+    identity = state.identity
     return {
         "actorId": identity.user_id if identity else None,
         "actorRole": identity.role if identity else None,
-        "requestId": g.get("request_id"),
+        "requestId": state.request_id,
         "ip": request.remote_addr,
         "userAgent": request.headers.get("User-Agent", "")[:200],
     }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import jwt
 import redis
 from bson import ObjectId
-from flask import current_app, g, request
+from flask import current_app, request
 
 from educatenext.auth.repository import SessionRepository
 from educatenext.auth.roles import SUPER_ADMIN, canonical_role
@@ -16,6 +16,7 @@ from educatenext.caching import responses
 from educatenext.errors import APIError
 from educatenext.extensions import cache
 from educatenext.institutions.repository import InstitutionRepository
+from educatenext.platform import request_state
 from educatenext.repository import TenantScope
 from educatenext.users.repository import UserRepository
 from educatenext.values import parse_object_id
@@ -49,7 +50,7 @@ class Identity:
 
 def current_identity():
     """The authenticated caller of this request (routes that declare roles always have one)."""
-    return g.identity
+    return request_state.current().identity
 
 
 def bearer_token(req=request):
@@ -67,17 +68,18 @@ def unauthorized(message="Authentication required."):
 
 
 def authenticate():
-    """Verify the token, load the auth context, set g.identity; 401 when anything is off."""
+    """Verify the token, load the auth context, keep the identity; 401 when anything is off."""
     token = bearer_token()
     if token is None:
         raise unauthorized()
-    claims = g.get("verified_claims")
+    state = request_state.current()
+    claims = state.verified_claims
     if claims is None:
         try:
             claims = decode_access_token(token)
         except jwt.InvalidTokenError:
             raise unauthorized("Invalid or expired token.") from None
-        g.verified_claims = claims  # the rate limiter keys on them too: decode once
+        state.verified_claims = claims  # the rate limiter keys on them too: decode once
     user_id = parse_object_id(claims["sub"])
     session_id = parse_object_id(claims.get("sid"))
     if user_id is None or session_id is None:
@@ -85,8 +87,8 @@ def authenticate():
     context = load_auth_context(user_id, session_id, responses.prefetch_keys(claims))
     if context is None:
         raise unauthorized("Session is no longer valid.")
-    g.identity = identity_from_context(context, session_id)
-    return g.identity
+    state.identity = identity_from_context(context, session_id)
+    return state.identity
 
 
 def user_cache_key(user_id):

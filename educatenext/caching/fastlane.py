@@ -41,7 +41,7 @@ from datetime import timedelta
 
 import jwt
 import redis
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_limiter import HeaderNames
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import HTTPException
@@ -57,7 +57,7 @@ from educatenext.extensions import cache, limiter
 from educatenext.metrics import record_cache_lookup
 from educatenext.metrics import routes as metrics_routes
 from educatenext.pagination import LEGACY_ALIAS
-from educatenext.platform import library_internals
+from educatenext.platform import library_internals, request_state
 from educatenext.ratelimits import caller_key
 from educatenext.ratestorage import OneTripRedisStorage
 from educatenext.values import parse_object_id, today
@@ -391,7 +391,7 @@ def serve_hit(plan, environ):
     record_cache_lookup(plan.area, hit=True)
     if not plan.resolved.issuperset(entry.dependencies):
         _learn_from(entry, environ)
-    g.identity = identity
+    request_state.current().identity = identity
     return entry, rate_limit_headers(item.amount, count, window_end)
 
 
@@ -412,7 +412,7 @@ def _claims(req):
         claims = decode_access_token(token)
     except jwt.InvalidTokenError:
         return None
-    g.verified_claims = claims
+    request_state.current().verified_claims = claims
     return claims
 
 
@@ -427,7 +427,7 @@ def learn_limit_plan(response):
         or not usable()
     ):
         return response
-    evaluated = list(g.get("evaluated_limits", {}).values())
+    evaluated = list(request_state.current().evaluated_limits.values())
     plan = None
     if len(evaluated) == 1 and not limiter.context.conditional_deductions:
         plan = _plan_for(evaluated[0], caller_key())

@@ -10,11 +10,11 @@ import threading
 import time
 
 import redis
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 
 from educatenext.caching.dependencies import ANY_PARTITION, partition, split
 from educatenext.extensions import cache
-from educatenext.platform import library_internals
+from educatenext.platform import library_internals, request_state
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def note_write(institution_id, collection_name, partitions=None):
     """
     if not has_app_context():
         return
-    dirty = g.setdefault("dirty_generations", set())
+    dirty = request_state.current().stale_generations
     if institution_id is None:
         dirty.add(f"gen:{PLATFORM}:{collection_name}")  # every key of the collection has it
         return
@@ -76,7 +76,7 @@ def note_write(institution_id, collection_name, partitions=None):
 
 def note_read(collection_name, partition_value=None):
     """Record what a cached view read (its entry depends on it): a collection or a partition."""
-    if has_app_context() and (reads := g.get("cache_reads")) is not None:
+    if has_app_context() and (reads := request_state.current().cache_reads) is not None:
         if partition_value is None:
             reads.add(collection_name)
         else:
@@ -85,7 +85,7 @@ def note_read(collection_name, partition_value=None):
 
 def written_in_request(institution_id, collection_name):
     """Whether this request wrote the collection (its new tokens are published at the end)."""
-    dirty = g.get("dirty_generations", ()) if has_app_context() else ()
+    dirty = request_state.current().stale_generations if has_app_context() else ()
     return f"gen:{institution_id}:{collection_name}" in dirty or (
         f"gen:{PLATFORM}:{collection_name}" in dirty
     )
@@ -99,7 +99,7 @@ def current_tokens(institution_id, collection_name):
     """
     keys = generation_keys(institution_id, {collection_name})
     try:
-        tokens = fetch_tokens(keys, g.get("generation_tokens", {}))
+        tokens = fetch_tokens(keys, request_state.current().generation_tokens)
     except redis.RedisError:
         return None
     if tokens is not None:
@@ -119,12 +119,13 @@ def fetch_tokens(keys, known):
 
 def remember_tokens(keys, tokens):
     """Keep tokens read in this request (before its reads of MongoDB) for later checks."""
-    g.setdefault("generation_tokens", {}).update(zip(keys, tokens, strict=True))
+    request_state.current().generation_tokens.update(zip(keys, tokens, strict=True))
 
 
 def publish_writes():
     """Replace the tokens of every collection written in this request; never raises."""
-    dirty = g.pop("dirty_generations", None)
+    state = request_state.current()
+    dirty, state.stale_generations = state.stale_generations, set()
     if not dirty or current_app.config["CACHE_TYPE"] == "NullCache":
         return
     backend = cache.cache

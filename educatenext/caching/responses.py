@@ -15,7 +15,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 import redis
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 
 from educatenext.auth.roles import ADMIN, canonical_role
 from educatenext.caching import dependencies, fills, generations, localcopies
@@ -23,6 +23,7 @@ from educatenext.extensions import cache
 from educatenext.metrics import CACHE_FILL_WAITS as COALESCED
 from educatenext.metrics import record_cache_lookup
 from educatenext.pagination import LEGACY_ALIAS
+from educatenext.platform import request_state
 from educatenext.values import today
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def scope_of(institution_id, role, user_id):
 
 def entry_key(area, scope, req=request):
     """The key for this request's response in a cache area (computed once per request)."""
-    memo = g.setdefault("cache_entry_keys", {})
+    memo = request_state.current().cache_entry_keys
     if (area, scope) not in memo:
         memo[area, scope] = _entry_key(area, scope, req)
     return memo[area, scope]
@@ -142,9 +143,11 @@ def remember_prefetched(values):
 
     Returns the request's dict of fetched values (what a later read adds to it is kept too).
     """
-    known = g.setdefault("cache_prefetched", {})
-    known.update(values)
-    return known
+    state = request_state.current()
+    if state.cache_prefetched is None:
+        state.cache_prefetched = {}
+    state.cache_prefetched.update(values)
+    return state.cache_prefetched
 
 
 def prefetched_values(keys):
@@ -152,7 +155,10 @@ def prefetched_values(keys):
 
     A key Redis could not be asked about is left out (callers treat it as unknown).
     """
-    known = g.setdefault("cache_prefetched", {})
+    state = request_state.current()
+    if state.cache_prefetched is None:
+        state.cache_prefetched = {}
+    known = state.cache_prefetched
     missing = [key for key in keys if key not in known]
     if missing:
         try:
@@ -202,12 +208,13 @@ def policy_for_request(req=request):
 
 
 def _serve(policy, view, args, kwargs):
-    identity = g.identity
+    state = request_state.current()
+    identity = state.identity
     if identity.institution_id is None:
         return view(*args, **kwargs)
     institution = str(identity.institution_id)
     key = entry_key(policy.area, scope_of(institution, identity.role, identity.user_id))
-    prefetched = g.pop("cache_prefetched", None) or {}
+    prefetched, state.cache_prefetched = state.cache_prefetched or {}, None
     learned = dependencies.resolve(LEARNED_DEPENDENCIES.get(request.endpoint, ()), request)
     try:
         hit = hit_response(policy, identity, prefetched)
@@ -238,11 +245,12 @@ def _serve(policy, view, args, kwargs):
 def _build(policy, view, args, kwargs, key, identity, learned, before):
     """A miss: run the view and store its 200 response when its reads were as expected."""
     record_cache_lookup(policy.area, hit=False)
-    g.cache_reads = set()
+    state = request_state.current()
+    state.cache_reads = set()
     try:
         response = view(*args, **kwargs)
     finally:
-        reads = g.pop("cache_reads")
+        reads, state.cache_reads = state.cache_reads, None
     learn_dependencies(reads, request)
     if before is not None and response.status_code == 200 and dependencies.covered(reads, learned):
         _store(key, identity, learned, before, response)

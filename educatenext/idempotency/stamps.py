@@ -8,24 +8,30 @@ the request over looks for its own earlier insert first (inside a transaction a 
 would abort it) and returns it instead of creating a second document.
 """
 
-from flask import g, has_request_context
+from flask import has_request_context
+
+from educatenext.platform import request_state
 
 
 def begin(record_id, resumed):
     """Stamp this request's inserts from now on; resumed: a crashed attempt may have written."""
-    g.request_key_base = record_id
-    g.request_key_count = 0
-    g.request_key_resumed = resumed
+    state = request_state.current()
+    state.idempotency_record = record_id
+    state.idempotency_inserts = 0
+    state.idempotency_resumed = resumed
 
 
 def resumed():
     """True in a request that took over a crashed attempt's record."""
-    return has_request_context() and g.get("request_key_resumed", False)
+    return has_request_context() and request_state.current().idempotency_resumed
 
 
 def next_request_key():
     """The key for this request's next insert, or None outside a keyed request."""
-    if not has_request_context() or g.get("request_key_base") is None:
+    if not has_request_context():
         return None
-    g.request_key_count += 1
-    return f"{g.request_key_base}:{g.request_key_count}"
+    state = request_state.current()
+    if state.idempotency_record is None:
+        return None
+    state.idempotency_inserts += 1
+    return f"{state.idempotency_record}:{state.idempotency_inserts}"

@@ -3,10 +3,10 @@
 import logging
 import threading
 
-from flask import g, has_app_context
 from pymongo import monitoring
 
 from educatenext.metrics import MONGO_COMMANDS, MONGO_POOL_FAILURES, MONGO_POOL_WAIT
+from educatenext.platform import request_state
 
 slow_log = logging.getLogger("educatenext.slowquery")
 # Commands whose first value is not a collection name.
@@ -59,7 +59,8 @@ class CommandMetrics(monitoring.CommandListener):
         shape = None
         if self.slow_ms is not None:
             shape = command_shape(name, event.command)
-        request_id = g.get("request_id") if has_app_context() else None
+        state = request_state.current_or_none()
+        request_id = state.request_id if state is not None else None
         with self.lock:
             self.in_flight[self._key(event)] = (collection, shape, request_id)
 

@@ -5,7 +5,7 @@ import ipaddress
 import os
 import time
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,6 +20,7 @@ from educatenext.auth.permissions import public
 from educatenext.errors import APIError
 from educatenext.extensions import Blueprint, limiter
 from educatenext.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from educatenext.platform import request_state
 
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
@@ -119,7 +120,7 @@ def observe(status, req=request):
 
 def observe_route(status, route, method):
     """Count and time a request to a route (its rule's text) that ended with status."""
-    started = g.get("metrics_started")
+    started = request_state.current().metrics_started_at
     if started is None:
         return
     labels = (route, method, status)
@@ -134,8 +135,9 @@ def observe_route(status, route, method):
 
 def start_timer():
     """Mark the request's start (once: the cache fast lane may have marked it already)."""
-    if "metrics_started" not in g:
-        g.metrics_started = time.perf_counter()
+    state = request_state.current()
+    if state.metrics_started_at is None:
+        state.metrics_started_at = time.perf_counter()
 
 
 def init_app(app):

@@ -9,8 +9,9 @@ installed version differs or an attribute is gone.
 """
 
 import flask_limiter
-from flask import g
 from flask_caching.backends.rediscache import RedisClusterCache
+
+from educatenext.platform import request_state
 
 VERIFIED = {"Flask-Limiter": "4.1.1", "Flask-Caching": "2.5.1"}
 
@@ -46,7 +47,7 @@ class ClusterCache(RedisClusterCache):
 
 
 class RecordingLimiter(flask_limiter.Limiter):
-    """Flask-Limiter, also keeping every limit it evaluated in this request (g.evaluated_limits).
+    """Flask-Limiter, also keeping every limit it evaluated in this request (RequestState).
 
     It evaluates twice per request (before_request, then the view's decorator) and keeps only
     the last pass in its context; the cache fast lane needs both to replay a route's limits.
@@ -55,7 +56,7 @@ class RecordingLimiter(flask_limiter.Limiter):
     def _check_request_limit(self, callable_name=None, in_middleware=True):
         """Check as Flask-Limiter does, then record what was checked."""
         super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
-        evaluated = g.setdefault("evaluated_limits", {})
+        evaluated = request_state.current().evaluated_limits
         for request_limit in self.context.view_rate_limits:
             evaluated[request_limit.key] = request_limit
 

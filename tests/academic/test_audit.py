@@ -6,6 +6,7 @@ from pymongo.collection import Collection
 
 from educatenext.audit.recorder import UNAUDITED, AuditedCollection
 from educatenext.extensions import mongo
+from educatenext.platform import request_state
 from educatenext.repository import TenantRepository, TenantScope
 
 
@@ -142,7 +143,6 @@ def _all_repositories():
 def test_a_bulk_write_that_fails_part_way_records_what_it_applied(app, world):
     """An ordered bulk stops at its failure: the operations before it are recorded, and their
     collection's cache goes stale; those after it never ran and are not."""
-    from flask import g
     from pymongo import InsertOne, UpdateOne
     from pymongo.errors import BulkWriteError
 
@@ -154,7 +154,7 @@ def test_a_bulk_write_that_fails_part_way_records_what_it_applied(app, world):
         first = {"institutionId": school, "name": "First", "code": "F1"}
         collection.insert_one(first)
         events_before = mongo.db.audit_events.count_documents({"resourceType": "subjects"})
-        g.pop("dirty_generations", None)
+        request_state.current().stale_generations.clear()
         operations = [
             UpdateOne({"_id": first["_id"], "institutionId": school}, {"$set": {"name": "One"}}),
             InsertOne({"_id": first["_id"], "institutionId": school, "name": "Dup", "code": "D"}),
@@ -166,7 +166,7 @@ def test_a_bulk_write_that_fails_part_way_records_what_it_applied(app, world):
             pass
         else:
             raise AssertionError("the duplicate _id should fail the bulk write")
-        assert f"gen:{school}:subjects" in g.dirty_generations
+        assert f"gen:{school}:subjects" in request_state.current().stale_generations
     recorded = events(app, resourceType="subjects")[events_before:]
     assert [(e["action"], e["fields"]) for e in recorded] == [("update", ["name"])]
     with app.app_context():
@@ -175,7 +175,6 @@ def test_a_bulk_write_that_fails_part_way_records_what_it_applied(app, world):
 
 def test_a_bulk_write_of_unknown_outcome_stales_the_cache(app, world, monkeypatch):
     """A timeout or lost connection may have applied the write: its collection goes stale."""
-    from flask import g
     from pymongo import UpdateOne
     from pymongo.errors import AutoReconnect
 
@@ -188,19 +187,18 @@ def test_a_bulk_write_of_unknown_outcome_stales_the_cache(app, world, monkeypatc
     school = world["a"]["institution"]["_id"]
     with app.test_request_context():
         collection = SubjectRepository(TenantScope.of(school)).collection
-        g.pop("dirty_generations", None)
+        request_state.current().stale_generations.clear()
         try:
             collection.bulk_write([UpdateOne({"institutionId": school}, {"$set": {"name": "X"}})])
         except AutoReconnect:
             pass
         else:
             raise AssertionError("the lost connection should reach the caller")
-        assert f"gen:{school}:subjects" in g.dirty_generations
+        assert f"gen:{school}:subjects" in request_state.current().stale_generations
 
 
 def test_a_platform_wide_update_stales_its_documents_school_only(app, world):
     """A login (platform scope) writes the user: only that school's users cache goes stale."""
-    from flask import g
 
     from educatenext.users.repository import UserRepository
 
@@ -208,11 +206,11 @@ def test_a_platform_wide_update_stales_its_documents_school_only(app, world):
     with app.app_context():
         user = mongo.db.users.find_one({"institutionId": school, "role": "teacher"})
     with app.test_request_context():
-        g.pop("dirty_generations", None)
+        request_state.current().stale_generations.clear()
         updated = UserRepository(TenantScope.platform_wide()).update(user["_id"], {"name": "T2"})
         assert (updated["name"], updated["institutionId"]) == ("T2", school)
-        assert f"gen:{school}:users" in g.dirty_generations
-        assert "gen:*:users" not in g.dirty_generations
+        assert f"gen:{school}:users" in request_state.current().stale_generations
+        assert "gen:*:users" not in request_state.current().stale_generations
     (event,) = events(app, resourceType="users", fields=["name", "nameLower"])
     assert (event["institutionId"], event["resourceIds"]) == (school, [user["_id"]])
 

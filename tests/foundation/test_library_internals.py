@@ -12,7 +12,7 @@ import pytest
 from flask_limiter import HeaderNames
 
 from educatenext.extensions import cache, limiter
-from educatenext.platform import library_internals
+from educatenext.platform import library_internals, request_state
 from educatenext.ratestorage import OneTripRedisStorage
 
 RECHECK = "re-check educatenext/platform/library_internals.py against {name} {installed}, then "
@@ -57,9 +57,7 @@ def test_the_recording_limiter_still_overrides_a_real_method(app, client, auth_h
 
     @app.after_request
     def keep(response):
-        from flask import g
-
-        seen.append(dict(g.get("evaluated_limits", {})))
+        seen.append(dict(request_state.current().evaluated_limits))
         return response
 
     client.get("/api/v1/subjects", headers=auth_headers("admin"))

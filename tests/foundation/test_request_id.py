@@ -6,8 +6,8 @@ import logging
 import sys
 
 import pytest
-from flask import g
 
+from educatenext.platform import request_state
 from educatenext.requestlog import JSONFormatter
 
 
@@ -66,7 +66,7 @@ def test_log_lines_never_carry_bodies(client, access_lines):
 def test_error_log_line_has_request_id_and_stack_server_side_only(app):
     formatter = JSONFormatter()
     with app.test_request_context("/x"):
-        g.request_id = "rid-1"
+        request_state.current().request_id = "rid-1"
         try:
             raise ValueError("boom")
         except ValueError:

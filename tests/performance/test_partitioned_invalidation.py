@@ -163,19 +163,20 @@ def test_a_whole_collection_covers_its_partitions():
 
 def test_every_audited_write_names_the_classrooms_it_touched(app):
     """Each write method reports its partitions (or any) to the generations of the request."""
-    from flask import g
     from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 
     from educatenext.audit.recorder import AuditedCollection
     from educatenext.extensions import mongo
+    from educatenext.platform import request_state
 
     school, room, other = ObjectId(), ObjectId(), ObjectId()
     pinned = {"classroomId": room, "institutionId": school}
 
     def dirty_after(write):
-        g.pop("dirty_generations", None)
+        stale = request_state.current().stale_generations
+        stale.clear()
         write(AuditedCollection(mongo.db.partition_probe, school, "classroomId"))
-        return {key.rsplit(":", 1)[1] for key in g.pop("dirty_generations")}
+        return {key.rsplit(":", 1)[1] for key in stale}
 
     whole, mine, anywhere = "partition_probe", f"partition_probe@{room}", "partition_probe@*"
     with app.app_context():
