@@ -17,12 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 run: install
-	$(BIN)/python scripts/devstack.py run
+	$(BIN)/python -m devservers.devstack run
 
 # The deployed shape on this machine: nginx (deploy/nginx.conf, port 8080) -> gunicorn
 # (production config, generated secrets in var/) -> app, Redis and the Mongo-wire server.
 deploy-local: install system-deps
-	$(BIN)/python scripts/devstack.py deploy
+	$(BIN)/python -m devservers.devstack deploy
 
 # nginx for the deployment tests (Debian's nginx-light); where it cannot be installed those
 # tests skip and say why.
@@ -46,19 +46,19 @@ format: install
 	$(BIN)/ruff check --fix .
 
 migrate: install
-	$(BIN)/python scripts/devstack.py flask migrate up $(if $(DRY_RUN),--dry-run,)
+	$(BIN)/python -m devservers.devstack flask migrate up $(if $(DRY_RUN),--dry-run,)
 
 backup: install
-	$(BIN)/python scripts/devstack.py flask backup --out $(or $(OUT),var/backup-$(shell date +%Y%m%d-%H%M%S).enbak) $(if $(KEY_FILE),--key-file $(KEY_FILE),)
+	$(BIN)/python -m devservers.devstack flask backup --out $(or $(OUT),var/backup-$(shell date +%Y%m%d-%H%M%S).enbak) $(if $(KEY_FILE),--key-file $(KEY_FILE),)
 
 restore: install
-	$(BIN)/python scripts/devstack.py flask restore $(ARCHIVE) $(if $(KEY_FILE),--key-file $(KEY_FILE),)
+	$(BIN)/python -m devservers.devstack flask restore $(ARCHIVE) $(if $(KEY_FILE),--key-file $(KEY_FILE),)
 
 bootstrap: install
-	$(BIN)/python scripts/devstack.py flask bootstrap $(ARGS)
+	$(BIN)/python -m devservers.devstack flask bootstrap $(ARGS)
 
 migrate-status: install
-	$(BIN)/python scripts/devstack.py flask migrate status
+	$(BIN)/python -m devservers.devstack flask migrate status
 
 openapi: install
 	EDUCATENEXT_ENV=testing $(BIN)/flask openapi write --format=json docs/openapi.json
@@ -101,14 +101,14 @@ loadtest: install-bench
 
 # Generate schools into the configured database (make seed ARGS="--students 5000").
 seed: install
-	$(BIN)/python scripts/devstack.py flask seed $(ARGS)
+	$(BIN)/python -m devservers.devstack flask seed $(ARGS)
 
 # Query plans of every shape the API issues (on a scratch database); fails on a bad plan.
 explain: install
-	$(BIN)/python scripts/devstack.py flask db explain
+	$(BIN)/python -m devservers.devstack flask db explain
 
 profile: install
-	$(BIN)/python scripts/devstack.py flask db profile --seconds $(or $(SECONDS),60)
+	$(BIN)/python -m devservers.devstack flask db profile --seconds $(or $(SECONDS),60)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* htmlcov

@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devservers.processes import MongoServer, RedisServer  # noqa: E402
 from educatenext import create_app  # noqa: E402
 from educatenext.auth.identity import authenticate, forget_sessions, forget_user  # noqa: E402
 from educatenext.config import Config  # noqa: E402
@@ -23,7 +24,6 @@ from educatenext.institutions.service import create_institution  # noqa: E402
 from educatenext.migrate import apply_pending  # noqa: E402
 from educatenext.repository import TenantScope  # noqa: E402
 from educatenext.users.service import insert_user  # noqa: E402
-from scripts.localservers import MongoServer, RedisServer  # noqa: E402
 
 PASSWORD = "benchmark passphrase 42"
 

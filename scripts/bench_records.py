@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 import pymongo  # noqa: E402
 
+from devservers.processes import MongoServer, RedisServer  # noqa: E402
 from educatenext import create_app  # noqa: E402
 from educatenext.attendance.repository import AttendanceRepository  # noqa: E402
 from educatenext.config import Config  # noqa: E402
@@ -28,7 +29,6 @@ from educatenext.migrate import apply_pending  # noqa: E402
 from educatenext.repository import TenantScope  # noqa: E402
 from educatenext.users.service import insert_user  # noqa: E402
 from scripts.bench_auth import percentiles, show, timed  # noqa: E402
-from scripts.localservers import MongoServer, RedisServer  # noqa: E402
 
 PASSWORD = "benchmark passphrase 42"
 STUDENTS = 40

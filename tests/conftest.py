@@ -5,13 +5,13 @@ import uuid
 
 import pytest
 
+from devservers.processes import MongoServer, RedisServer, redis_server_binary
 from educatenext import create_app
 from educatenext.caching import generations
 from educatenext.config import TestingConfig
 from educatenext.extensions import limiter, mongo
 from educatenext.migrate import apply_pending
 from educatenext.redisbreaker import Breaker
-from scripts.localservers import MongoServer, RedisServer, redis_server_binary
 from tests.commands import CommandLog
 
 

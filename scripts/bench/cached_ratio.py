@@ -15,10 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from devservers.chaos import ChaosStack, request  # noqa: E402
+from devservers.processes import GunicornServer  # noqa: E402
 from scripts.bench import layer_costs  # noqa: E402
 from scripts.bench.gunicorn_tuning import wrk  # noqa: E402
-from scripts.chaos.harness import ChaosStack, request  # noqa: E402
-from scripts.localservers import GunicornServer  # noqa: E402
 
 ROUNDS = 3
 

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scripts.chaos.harness import ChaosStack, request  # noqa: E402
+from devservers.chaos import ChaosStack, request  # noqa: E402
 
 SETTINGS = (
     ("sync", 2, 1),

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from pymongo import MongoClient  # noqa: E402
 
+from devservers.processes import MongoServer  # noqa: E402
 from scripts.bench.run import BASE_STUDENTS, SCALES, report_paths, seed  # noqa: E402
-from scripts.localservers import MongoServer  # noqa: E402
 
 ROUNDS = int(os.environ.get("GROWTH_ROUNDS", "30"))
 ENV = {"EDUCATENEXT_ENV": "development", "REDIS_URL": "", "LOG_LEVEL": "WARNING",

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import click  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from scripts.localservers import GunicornServer, MongoServer, RedisServer  # noqa: E402
+from devservers.processes import GunicornServer, MongoServer, RedisServer  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks"
 LUA = Path(__file__).with_name("report.lua")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from bson import ObjectId  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from scripts.localservers import MongoServer  # noqa: E402
+from devservers.processes import MongoServer  # noqa: E402
 
 SIZES = (250, 2500)
 ROUNDS = 30

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scripts.chaos.harness import (  # noqa: E402 - needs the path above
+from devservers.chaos import (  # noqa: E402 - needs the path above
     ChaosStack,
     mongo_stopped,
     passed,
@@ -21,7 +21,7 @@ from scripts.chaos.harness import (  # noqa: E402 - needs the path above
     run_faults,
     worker_killed,
 )
-from scripts.localservers import nginx_binary  # noqa: E402
+from devservers.processes import nginx_binary  # noqa: E402
 
 FAULTS = (redis_killed, redis_frozen, mongo_stopped, worker_killed)
 

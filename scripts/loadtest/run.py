@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bson import ObjectId  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
+from devservers.processes import MongoServer, RedisServer  # noqa: E402
 from scripts.bench.run import (  # noqa: E402
     BASE_STUDENTS,
     Stack,
@@ -34,7 +35,6 @@ from scripts.bench.run import (  # noqa: E402
     metrics_text,
     seed,
 )
-from scripts.localservers import MongoServer, RedisServer  # noqa: E402
 
 USERS = int(os.environ.get("LOADTEST_USERS", "1000"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "180"))

@@ -3,7 +3,7 @@ the long one). Each: every acknowledged write reads back once, no duplicates, no
 
 import pytest
 
-from scripts.chaos.harness import (
+from devservers.chaos import (
     ChaosStack,
     describe,
     mongo_stopped,
@@ -12,7 +12,7 @@ from scripts.chaos.harness import (
     run_faults,
     worker_killed,
 )
-from scripts.localservers import nginx_binary
+from devservers.processes import nginx_binary
 
 pytestmark = [
     pytest.mark.slow,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from scripts.localservers import GunicornServer
+from devservers.processes import GunicornServer
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from scripts.localservers import GunicornServer, NginxServer, nginx_binary
+from devservers.processes import GunicornServer, NginxServer, nginx_binary
 
 pytestmark = [
     pytest.mark.slow,

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
+from devservers.processes import RedisClusterServers
 from educatenext.caching import generations
-from scripts.localservers import RedisClusterServers
 
 pytestmark = [
     pytest.mark.redis,

@@ -5,10 +5,10 @@ import trustme
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure, PyMongoError
 
+from devservers.processes import MongoServer
 from educatenext.dbusers import create_users
 from educatenext.extensions import mongo
 from educatenext.migrate import apply_pending
-from scripts.localservers import MongoServer
 
 PASSWORDS = {
     "DB_APP_PASSWORD": "app-password-0123456789",

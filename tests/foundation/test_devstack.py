@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from scripts import devstack
-from scripts.localservers import MongoServer
+from devservers import devstack
+from devservers.processes import MongoServer
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import time
 import pytest
 import redis
 
+from devservers.processes import MongoServer, RedisServer
 from educatenext.redisbreaker import Breaker, FailFastConnection
-from scripts.localservers import MongoServer, RedisServer
 
 LOGIN = {"email": "nobody@a.test", "password": "irrelevant passphrase"}
 

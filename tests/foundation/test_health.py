@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.localservers import MongoServer, RedisServer
+from devservers.processes import MongoServer, RedisServer
 
 
 def test_health_says_only_ok(client):

@@ -3,8 +3,8 @@
 import pytest
 import redis
 
+from devservers.processes import RedisServer
 from educatenext.extensions import mongo
-from scripts.localservers import RedisServer
 from tests.conftest import PASSWORD
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.localservers import RedisServer
+from devservers.processes import RedisServer
 from tests.commands import CommandLog
 
 

@@ -10,10 +10,10 @@ import time
 import pytest
 from pymongo import monitoring
 
+from devservers.processes import RedisServer
 from educatenext.caching import fills
 from educatenext.caching.responses import Entry
 from educatenext.extensions import cache
-from scripts.localservers import RedisServer
 
 pytestmark = pytest.mark.redis
 

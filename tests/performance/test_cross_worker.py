@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from scripts.localservers import GunicornServer
+from devservers.processes import GunicornServer
 
 pytestmark = [pytest.mark.mongo, pytest.mark.redis, pytest.mark.slow]
 ROUNDS = 40

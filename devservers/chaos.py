@@ -29,7 +29,7 @@ from pathlib import Path
 from bson import ObjectId
 from pymongo import MongoClient
 
-from scripts.localservers import (
+from devservers.processes import (
     ROOT,
     GunicornServer,
     MongoServer,

@@ -1,8 +1,8 @@
 """Local stack for `make run` and the Flask CLI targets.
 
-    devstack.py run            embedded MongoDB/Redis where none is configured, migrate, serve
-    devstack.py deploy         the same in production mode behind nginx (deploy/nginx.conf)
-    devstack.py flask ARGS...  run a Flask CLI command against MONGO_URI or the embedded server
+    python -m devservers.devstack run          embedded servers where none is configured, serve
+    python -m devservers.devstack deploy       the same in production mode behind nginx
+    python -m devservers.devstack flask ARGS   a Flask CLI command against this checkout's database
 
 The embedded secantusdb keeps its data in this checkout's var/mongo and listens on
 EMBEDDED_MONGO_PORT (default 27018; a free port when another checkout holds that one). Its
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.localservers import (  # noqa: E402
+from devservers.processes import (  # noqa: E402
     MongoServer,
     NginxServer,
     RedisServer,
