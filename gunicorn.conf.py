@@ -49,7 +49,7 @@ logger_class = SilencedAccessLogger
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "educatenext.requestlog.JSONFormatter"}},
+    "formatters": {"json": {"()": "educatenext.platform.http.requestlog.JSONFormatter"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",

@@ -8,22 +8,23 @@ from flask.sessions import SessionInterface
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from educatenext import errors, guards, httpheaders, requestlog
 from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
-from educatenext.backup import backup_command, restore_command
 from educatenext.bootstrap import bootstrap_command
 from educatenext.caching import fastlane, generations, localcopies, localmemo
 from educatenext.config import load_config
-from educatenext.dbusers import db_users_cli
 from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import routes as metrics_routes
-from educatenext.migrate import migrate_cli
-from educatenext.pagination import LEGACY_ALIAS
 from educatenext.platform import library_internals
+from educatenext.platform.http import errors, guards, requestlog
+from educatenext.platform.http import headers as http_headers
+from educatenext.platform.http.pagination import LEGACY_ALIAS
+from educatenext.platform.mongo.backup import backup_command, restore_command
+from educatenext.platform.mongo.dbusers import db_users_cli
+from educatenext.platform.mongo.migrations import migrate_cli
+from educatenext.platform.redis.breaker import Breaker
+from educatenext.platform.redis.config import library_settings
 from educatenext.queryplans.command import db_cli
-from educatenext.redisbreaker import Breaker
-from educatenext.redisconfig import library_settings
 from educatenext.seed.command import seed_command
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def create_app(config=None):
     requestlog.init_app(app)
     metrics_routes.init_app(app)
     generations.init_app(app)
-    httpheaders.init_app(app)
+    http_headers.init_app(app)
     guards.init_app(app)
     mongo.init_app(app)
     cache.init_app(app)

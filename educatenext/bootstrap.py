@@ -5,11 +5,11 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
 from educatenext.auth.roles import SUPER_ADMIN
-from educatenext.errors import APIError
 from educatenext.extensions import mongo
 from educatenext.institutions.schemas import InstitutionCreateSchema
 from educatenext.institutions.service import create_institution
-from educatenext.repository import TenantScope
+from educatenext.platform.http.errors import APIError
+from educatenext.platform.mongo.repository import TenantScope
 from educatenext.users.repository import UserRepository
 from educatenext.users.schemas import EmailField
 from educatenext.users.service import insert_user

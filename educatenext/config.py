@@ -114,7 +114,7 @@ class Config:
         # Redis: unset in development means "no cache, in-process limiter" (loudly).
         self.REDIS_URL = env_str("REDIS_URL", None)
         self.REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.3)
-        # After a Redis timeout or refusal, skip Redis for this long (educatenext.redisbreaker).
+        # After a Redis timeout or refusal, skip Redis for this long (platform.redis.breaker).
         self.REDIS_BACKOFF_SECONDS = env_float("REDIS_BACKOFF_SECONDS", 1.0)
         self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
         # Cached responses are invalidated by every write; the TTL is only the backstop.

@@ -6,11 +6,11 @@ from flask_limiter.util import get_remote_address
 from marshmallow import EXCLUDE, RAISE, Schema
 from webargs.flaskparser import FlaskParser
 
-from educatenext.apidocs import AccessDocsPlugin
-from educatenext.db import Mongo
-from educatenext.errors import validation_error
+from educatenext.platform.http.apidocs import AccessDocsPlugin
+from educatenext.platform.http.errors import validation_error
+from educatenext.platform.http.schemas import ErrorSchema, ResponseSchema
 from educatenext.platform.library_internals import RecordingLimiter
-from educatenext.schemas_common import ErrorSchema, ResponseSchema
+from educatenext.platform.mongo.client import Mongo
 
 
 class Parser(FlaskParser):

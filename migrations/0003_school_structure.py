@@ -8,7 +8,7 @@ prefixes of wider ones here, so they are dropped (down() restores them).
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
 
-from educatenext.migrate import create_indexes, drop_indexes
+from educatenext.platform.mongo.migrations import create_indexes, drop_indexes
 
 STRING = {"$type": "string"}
 OBJECT_ID = {"$type": "objectId"}

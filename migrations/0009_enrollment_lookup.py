@@ -7,7 +7,7 @@ write endpoints (before it, grade entry scanned every enrollment of the school).
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
 
-from educatenext.migrate import create_indexes, drop_indexes
+from educatenext.platform.mongo.migrations import create_indexes, drop_indexes
 
 INDEXES = {
     "enrollments": [

@@ -1,6 +1,6 @@
 """Exactly-once keyed creates: documents inserted by an Idempotency-Key request carry a
 requestKey, unique per institution, so a retry that takes over after a crashed worker finds
-the first attempt's document instead of inserting another (educatenext.idempotency.stamps).
+the first attempt's document instead of inserting another (educatenext.platform.mongo.stamps).
 
 Partial on requestKey existing: documents created without a key are not in the index.
 """
@@ -8,7 +8,7 @@ Partial on requestKey existing: documents created without a key are not in the i
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
 
-from educatenext.migrate import create_indexes, drop_indexes
+from educatenext.platform.mongo.migrations import create_indexes, drop_indexes
 
 COLLECTIONS = (
     "assignments",

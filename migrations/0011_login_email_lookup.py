@@ -10,7 +10,7 @@ one more index entry per user.
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
 
-from educatenext.migrate import create_indexes, drop_indexes
+from educatenext.platform.mongo.migrations import create_indexes, drop_indexes
 
 INDEXES = {"users": [IndexModel([("email", ASC)], name="users_email_lookup")]}
 

@@ -12,8 +12,8 @@ the build is missing from that day's document, so replace the workers right afte
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel, UpdateOne
 
-from educatenext.migrate import create_indexes
-from educatenext.values import utcnow
+from educatenext.platform.mongo.migrations import create_indexes
+from educatenext.platform.values import utcnow
 
 INDEXES = {
     "attendance_days": [

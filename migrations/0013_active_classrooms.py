@@ -16,8 +16,8 @@ import secrets
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel, UpdateOne
 
-from educatenext.migrate import create_indexes
-from educatenext.values import utcnow
+from educatenext.platform.mongo.migrations import create_indexes
+from educatenext.platform.values import utcnow
 
 INDEXES = {
     "active_classrooms": [

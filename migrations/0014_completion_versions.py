@@ -16,7 +16,7 @@ replaced, so nothing remembered for the old set is used again.
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
 
-from educatenext.migrate import create_indexes
+from educatenext.platform.mongo.migrations import create_indexes
 
 INDEXES = {
     "active_classroom_versions": [

@@ -7,7 +7,7 @@ one; the unique index on the number makes a duplicate a refused write, not a sec
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
 
-from educatenext.migrate import create_indexes, drop_indexes
+from educatenext.platform.mongo.migrations import create_indexes, drop_indexes
 
 INDEXES = {
     "id_cards": [

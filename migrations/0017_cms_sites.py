@@ -7,7 +7,7 @@ either, without a tenant); a custom domain is optional, so its index covers stri
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
 
-from educatenext.migrate import create_indexes, drop_indexes
+from educatenext.platform.mongo.migrations import create_indexes, drop_indexes
 
 STRING = {"$type": "string"}
 

@@ -21,8 +21,8 @@ from educatenext.auth.identity import authenticate, forget_sessions, forget_user
 from educatenext.config import Config  # noqa: E402
 from educatenext.extensions import limiter, mongo  # noqa: E402
 from educatenext.institutions.service import create_institution  # noqa: E402
-from educatenext.migrate import apply_pending  # noqa: E402
-from educatenext.repository import TenantScope  # noqa: E402
+from educatenext.platform.mongo.migrations import apply_pending  # noqa: E402
+from educatenext.platform.mongo.repository import TenantScope  # noqa: E402
 from educatenext.users.service import insert_user  # noqa: E402
 
 PASSWORD = "benchmark passphrase 42"

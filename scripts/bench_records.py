@@ -25,8 +25,8 @@ from educatenext.extensions import limiter, mongo  # noqa: E402
 from educatenext.grades.repository import GradeRepository  # noqa: E402
 from educatenext.grades.service import scores  # noqa: E402
 from educatenext.institutions.service import create_institution  # noqa: E402
-from educatenext.migrate import apply_pending  # noqa: E402
-from educatenext.repository import TenantScope  # noqa: E402
+from educatenext.platform.mongo.migrations import apply_pending  # noqa: E402
+from educatenext.platform.mongo.repository import TenantScope  # noqa: E402
 from educatenext.users.service import insert_user  # noqa: E402
 from scripts.bench_auth import percentiles, show, timed  # noqa: E402
 

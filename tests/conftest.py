@@ -10,8 +10,8 @@ from educatenext import create_app
 from educatenext.caching import generations
 from educatenext.config import TestingConfig
 from educatenext.extensions import limiter, mongo
-from educatenext.migrate import apply_pending
-from educatenext.redisbreaker import Breaker
+from educatenext.platform.mongo.migrations import apply_pending
+from educatenext.platform.redis.breaker import Breaker
 from tests.commands import CommandLog
 
 
@@ -123,7 +123,7 @@ def world(app):
     """A super-admin and two schools (a, b), each with one user per role (password PASSWORD)."""
     from educatenext.auth.roles import SUPER_ADMIN
     from educatenext.institutions.service import create_institution
-    from educatenext.repository import TenantScope
+    from educatenext.platform.mongo.repository import TenantScope
     from educatenext.users.service import insert_user
 
     people = {}

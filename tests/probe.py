@@ -6,9 +6,9 @@ from pymongo import IndexModel
 
 from educatenext.auth.permissions import public
 from educatenext.extensions import Blueprint, ResponseSchema, StrictSchema, limiter
-from educatenext.pagination import page_window, pagination_headers
-from educatenext.repository import TenantRepository, TenantScope
-from educatenext.schemas_common import PaginationQuerySchema
+from educatenext.platform.http.pagination import page_window, pagination_headers
+from educatenext.platform.http.schemas import PaginationQuerySchema
+from educatenext.platform.mongo.repository import TenantRepository, TenantScope
 
 blp = Blueprint("probe", __name__, url_prefix="/probe")
 TENANT = TenantScope.of(__import__("bson").ObjectId("64b000000000000000000001"))

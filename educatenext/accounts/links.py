@@ -9,7 +9,7 @@ inside the caller's transaction, so the two sides cannot disagree.
 
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import PARENT, STUDENT, canonical_role
-from educatenext.errors import APIError, validation_error
+from educatenext.platform.http.errors import APIError, validation_error
 from educatenext.students.repository import StudentRepository
 from educatenext.users.repository import UserRepository
 

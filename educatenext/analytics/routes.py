@@ -15,11 +15,11 @@ from educatenext.analytics.schemas import (
 )
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import resource_limits
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
-from educatenext.pagination import computed_page
-from educatenext.ratelimits import resource_limits
+from educatenext.platform.http.pagination import computed_page
 
 blp = Blueprint("analytics", __name__, url_prefix="/analytics", description="Reports")
 STAFF = (ADMIN, TEACHER)

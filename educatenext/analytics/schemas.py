@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from educatenext.classrooms.schemas import ACADEMIC_YEAR
 from educatenext.extensions import QuerySchema, ResponseSchema
 from educatenext.grades.scale import SEMESTERS
-from educatenext.schemas_common import ObjectIdField, PaginationQuerySchema
+from educatenext.platform.http.schemas import ObjectIdField, PaginationQuerySchema
 from educatenext.students.schemas import CalendarDay
 
 MAX_PERIOD_DAYS = 400

@@ -3,9 +3,9 @@
 from educatenext.analytics import repository as pipelines
 from educatenext.attendance.repository import AttendanceRepository, status_counts
 from educatenext.attendance.service import check_classroom
+from educatenext.platform.values import today
 from educatenext.students.repository import StudentRepository
 from educatenext.students.service import visible_student
-from educatenext.values import today
 
 
 def _person(student_id, names):

@@ -1,6 +1,6 @@
 """Assignments and submissions."""
 
-from educatenext.repository import TenantRepository
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class AssignmentRepository(TenantRepository):

@@ -6,11 +6,11 @@ from datetime import timedelta
 from educatenext.assignments.repository import AssignmentRepository, SubmissionRepository
 from educatenext.auth.roles import PARENT, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
-from educatenext.errors import APIError, not_found, validation_error
-from educatenext.listing import add_range
+from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.http.listing import add_range
+from educatenext.platform.values import utcnow
 from educatenext.students.repository import StudentRepository
 from educatenext.subjects.repository import SubjectRepository
-from educatenext.values import utcnow
 
 
 def visible_classrooms(identity):

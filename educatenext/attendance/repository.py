@@ -3,8 +3,8 @@
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
-from educatenext.repository import TenantRepository, bulk_budget
-from educatenext.values import utcnow
+from educatenext.platform.mongo.repository import TenantRepository, bulk_budget
+from educatenext.platform.values import utcnow
 
 DUPLICATE_KEY = 11000
 

@@ -20,13 +20,13 @@ from educatenext.attendance.schemas import (
 )
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import bulk_limits, resource_limits
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
-from educatenext.pagination import page_window, pagination_headers
-from educatenext.ratelimits import bulk_limits, resource_limits
-from educatenext.schemas_common import PaginationQuerySchema
+from educatenext.platform.http.pagination import page_window, pagination_headers
+from educatenext.platform.http.schemas import PaginationQuerySchema
 
 blp = Blueprint("attendance", __name__, url_prefix="/attendance", description="Attendance")
 MARKERS = (ADMIN, TEACHER)

@@ -3,8 +3,8 @@
 from marshmallow import fields, validate
 
 from educatenext.extensions import StrictSchema
-from educatenext.listing import SortedQuerySchema, sort_field
-from educatenext.schemas_common import ObjectIdField, ResourceSchema, UTCDateTime
+from educatenext.platform.http.listing import SortedQuerySchema, sort_field
+from educatenext.platform.http.schemas import ObjectIdField, ResourceSchema, UTCDateTime
 from educatenext.students.schemas import CalendarDay
 
 STATUSES = ("present", "absent", "late", "excused")

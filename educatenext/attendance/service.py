@@ -7,11 +7,11 @@ from educatenext.attendance.repository import AttendanceRepository, AttendanceSe
 from educatenext.auth.roles import PARENT, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments.repository import EnrollmentRepository
-from educatenext.errors import APIError, not_found, validation_error
-from educatenext.listing import add_range
+from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.http.listing import add_range
+from educatenext.platform.values import today, utcnow
 from educatenext.qr import service as qr_service
 from educatenext.students.repository import StudentRepository
-from educatenext.values import today, utcnow
 
 
 def check_classroom(identity, classroom_id):

@@ -17,9 +17,9 @@ from pymongo.errors import BulkWriteError, PyMongoError
 from educatenext.caching import generations
 from educatenext.caching.dependencies import ANY_PARTITION
 from educatenext.extensions import mongo
-from educatenext.metrics import RATE_LIMITED
 from educatenext.platform import request_state
-from educatenext.values import utcnow
+from educatenext.platform.metrics import RATE_LIMITED
+from educatenext.platform.values import utcnow
 
 log = logging.getLogger(__name__)
 

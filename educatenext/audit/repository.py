@@ -1,6 +1,6 @@
 """Reading the audit trail (it is written only through audit.recorder)."""
 
-from educatenext.repository import TenantRepository
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class AuditEventRepository(TenantRepository):

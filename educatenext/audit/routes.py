@@ -6,10 +6,10 @@ from educatenext.audit import service
 from educatenext.audit.schemas import AuditEventSchema, AuditQuerySchema
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import resource_limits
 from educatenext.auth.roles import ADMIN
 from educatenext.extensions import Blueprint
-from educatenext.pagination import page_window, pagination_headers
-from educatenext.ratelimits import resource_limits
+from educatenext.platform.http.pagination import page_window, pagination_headers
 
 blp = Blueprint("audit", __name__, url_prefix="/audit-events", description="Audit trail")
 

@@ -6,8 +6,8 @@ from bson import ObjectId
 from marshmallow import fields, validate
 
 from educatenext.extensions import ResponseSchema
-from educatenext.listing import SortedQuerySchema, sort_field
-from educatenext.schemas_common import ObjectIdField, UTCDateTime
+from educatenext.platform.http.listing import SortedQuerySchema, sort_field
+from educatenext.platform.http.schemas import ObjectIdField, UTCDateTime
 
 
 def jsonable(value):

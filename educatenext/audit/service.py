@@ -1,7 +1,7 @@
 """Reading the audit trail: admins see their institution's events."""
 
 from educatenext.audit.repository import AuditEventRepository
-from educatenext.listing import add_range
+from educatenext.platform.http.listing import add_range
 
 
 def list_events(identity, args, page, limit):

@@ -13,13 +13,13 @@ from educatenext.auth.repository import SessionRepository
 from educatenext.auth.roles import SUPER_ADMIN, canonical_role
 from educatenext.auth.tokens import decode_access_token
 from educatenext.caching import responses
-from educatenext.errors import APIError
 from educatenext.extensions import cache
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.platform import request_state
-from educatenext.repository import TenantScope
+from educatenext.platform.http.errors import APIError
+from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.values import parse_object_id
 from educatenext.users.repository import UserRepository
-from educatenext.values import parse_object_id
 
 log = logging.getLogger(__name__)
 

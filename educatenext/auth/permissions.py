@@ -8,7 +8,7 @@ from flask import current_app, request
 
 from educatenext.audit.recorder import security_event
 from educatenext.auth.identity import authenticate
-from educatenext.errors import APIError
+from educatenext.platform.http.errors import APIError
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from pymongo import ReturnDocument
 
-from educatenext.repository import TenantRepository
-from educatenext.values import utcnow
+from educatenext.platform.mongo.repository import TenantRepository
+from educatenext.platform.values import utcnow
 
 
 class SessionRepository(TenantRepository):

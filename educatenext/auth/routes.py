@@ -18,7 +18,7 @@ from educatenext.auth.schemas import (
     TokenSchema,
 )
 from educatenext.extensions import Blueprint, limiter
-from educatenext.schemas_common import MessageSchema
+from educatenext.platform.http.schemas import MessageSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Authentication")
 

@@ -20,14 +20,14 @@ from educatenext.auth.repository import (
 )
 from educatenext.auth.roles import canonical_role
 from educatenext.auth.tokens import hash_token, issue_access_token, new_opaque_token
-from educatenext.errors import APIError, validation_error
 from educatenext.extensions import mongo
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.invitations import service as invitation_service
-from educatenext.repository import TenantScope
+from educatenext.platform.http.errors import APIError, validation_error
+from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.values import utcnow
 from educatenext.users import service as user_service
 from educatenext.users.repository import UserRepository
-from educatenext.values import utcnow
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("educatenext.security")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import jwt
 from flask import current_app
 
-from educatenext.values import utcnow
+from educatenext.platform.values import utcnow
 
 ALGORITHMS = ["HS256"]
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]

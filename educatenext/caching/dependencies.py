@@ -12,7 +12,7 @@ learned as a template naming that argument ("attendance@view:classroom_id") and 
 for each request; a partition the request does not name is learned as the whole collection.
 """
 
-from educatenext.values import parse_object_id
+from educatenext.platform.values import parse_object_id
 
 SEPARATOR = "@"
 ANY_PARTITION = "*"  # writes whose partition is unknown stale every partition

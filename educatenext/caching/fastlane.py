@@ -4,7 +4,7 @@ The normal path of a hit costs a request context, Flask-Limiter's evaluation (tw
 authentication, the view's decorators, a Response object, the after_request hooks and two
 Redis round trips. The app's WSGI entry (educatenext.API) offers every request here first,
 in an app context the normal path then shares; the same checks are done on the request
-(not pushed) with a single round trip (ratestorage.count_and_read):
+(not pushed) with a single round trip (limiter_storage.count_and_read):
 
 1. the caller's counter of the endpoint's rate limit is incremented with the same storage, key
    and window Flask-Limiter uses; the limit is learned from Flask-Limiter's own evaluation of
@@ -47,20 +47,21 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES, http_date
 
-from educatenext import guards, httpheaders, requestlog
 from educatenext.auth import identity as auth
 from educatenext.auth import permissions
+from educatenext.auth.ratelimits import caller_key
 from educatenext.auth.roles import canonical_role
 from educatenext.auth.tokens import LEEWAY_SECONDS, decode_access_token
 from educatenext.caching import dependencies, generations, localcopies, responses
 from educatenext.extensions import cache, limiter
-from educatenext.metrics import record_cache_lookup
 from educatenext.metrics import routes as metrics_routes
-from educatenext.pagination import LEGACY_ALIAS
 from educatenext.platform import library_internals, request_state
-from educatenext.ratelimits import caller_key
-from educatenext.ratestorage import OneTripRedisStorage
-from educatenext.values import parse_object_id, today
+from educatenext.platform.http import guards, requestlog
+from educatenext.platform.http import headers as http_headers
+from educatenext.platform.http.pagination import LEGACY_ALIAS
+from educatenext.platform.metrics import record_cache_lookup
+from educatenext.platform.redis.limiter_storage import OneTripRedisStorage
+from educatenext.platform.values import parse_object_id, today
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ def make_plan(app, req):
         learned=learned,
         resolved=frozenset(dependencies.resolve(learned, req)),
         # A hit has an identity, so these are the headers of an authenticated response.
-        headers=tuple(httpheaders.response_headers(req)),
+        headers=tuple(http_headers.response_headers(req)),
         valid_until=min(claims["exp"] + LEEWAY_SECONDS, end_of_day),
     )
 
@@ -272,9 +273,9 @@ def _is_limiters(hook):
 # The hooks a hit replays (after_request) or does not need (before_request, teardown), with
 # Flask-Limiter's own (one of each). Module-level functions, so recognised by identity.
 REPLAYED_AFTER = (requestlog.finish_request, metrics_routes.observe_request,
-                  generations.publish, httpheaders.add_headers)  # fmt: skip
+                  generations.publish, http_headers.add_headers)  # fmt: skip
 SKIPPED_BEFORE = (metrics_routes.start_timer, requestlog.start_request,
-                  httpheaders.answer_preflight, guards.check_request_body,
+                  http_headers.answer_preflight, guards.check_request_body,
                   permissions.enforce_permissions)  # fmt: skip
 
 

@@ -20,11 +20,11 @@ from flask import Response, current_app, request
 from educatenext.auth.roles import ADMIN, canonical_role
 from educatenext.caching import dependencies, fills, generations, localcopies
 from educatenext.extensions import cache
-from educatenext.metrics import CACHE_FILL_WAITS as COALESCED
-from educatenext.metrics import record_cache_lookup
-from educatenext.pagination import LEGACY_ALIAS
 from educatenext.platform import request_state
-from educatenext.values import today
+from educatenext.platform.http.pagination import LEGACY_ALIAS
+from educatenext.platform.metrics import CACHE_FILL_WAITS as COALESCED
+from educatenext.platform.metrics import record_cache_lookup
+from educatenext.platform.values import today
 
 log = logging.getLogger(__name__)
 

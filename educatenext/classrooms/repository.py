@@ -5,8 +5,8 @@ import secrets
 from pymongo import ReturnDocument
 
 from educatenext.caching import localmemo
-from educatenext.listing import name_prefix_range
-from educatenext.repository import TenantRepository, TenantScope
+from educatenext.platform.http.listing import name_prefix_range
+from educatenext.platform.mongo.repository import TenantRepository, TenantScope
 
 
 class ClassroomRepository(TenantRepository):

@@ -3,8 +3,8 @@
 from marshmallow import fields, validate
 
 from educatenext.extensions import StrictSchema
-from educatenext.listing import ListQuerySchema, sort_field
-from educatenext.schemas_common import ObjectIdField, ResourceSchema
+from educatenext.platform.http.listing import ListQuerySchema, sort_field
+from educatenext.platform.http.schemas import ObjectIdField, ResourceSchema
 
 STATUSES = ("active", "archived")
 ACADEMIC_YEAR = validate.Regexp(r"^\d{4}-\d{4}$", error="Like 2025-2026.")

@@ -3,8 +3,8 @@
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
-from educatenext.errors import APIError, not_found, validation_error
 from educatenext.extensions import mongo
+from educatenext.platform.http.errors import APIError, not_found, validation_error
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.teachers.repository import TeacherRepository
 from educatenext.users.repository import UserRepository

@@ -1,7 +1,7 @@
 """School websites: one site document per institution, found publicly by its host names."""
 
-from educatenext.repository import TenantRepository
-from educatenext.values import utcnow
+from educatenext.platform.mongo.repository import TenantRepository
+from educatenext.platform.values import utcnow
 
 
 class SiteRepository(TenantRepository):

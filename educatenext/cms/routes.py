@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow, public
+from educatenext.auth.ratelimits import public_site_limits, resource_limits
 from educatenext.auth.roles import ADMIN
 from educatenext.cms import service
 from educatenext.cms.schemas import (
@@ -17,11 +18,10 @@ from educatenext.cms.schemas import (
     SiteSchema,
     SiteUpdateSchema,
 )
-from educatenext.errors import not_found
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
-from educatenext.pagination import page_window, pagination_headers
-from educatenext.ratelimits import public_site_limits, resource_limits
+from educatenext.platform.http.errors import not_found
+from educatenext.platform.http.pagination import page_window, pagination_headers
 
 blp = Blueprint("cms", __name__, url_prefix="/cms", description="School websites")
 

@@ -5,8 +5,8 @@ import re
 from marshmallow import ValidationError, fields, validate, validates
 
 from educatenext.extensions import StrictSchema
-from educatenext.listing import SortedQuerySchema, sort_field
-from educatenext.schemas_common import ResourceSchema, ResponseSchema, UTCDateTime
+from educatenext.platform.http.listing import SortedQuerySchema, sort_field
+from educatenext.platform.http.schemas import ResourceSchema, ResponseSchema, UTCDateTime
 from educatenext.students.schemas import PHONE, CalendarDay
 from educatenext.users.schemas import EmailField
 

@@ -5,9 +5,9 @@ from flask import current_app
 from educatenext.cms import publiccache
 from educatenext.cms.repository import SiteRepository
 from educatenext.cms.schemas import HOSTNAME_RE, SUBDOMAIN_RE
-from educatenext.errors import APIError, not_found, validation_error
-from educatenext.repository import TenantScope
-from educatenext.values import utcnow
+from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.values import utcnow
 
 # What a publication copies from the draft: the public answer shows these, as published.
 PUBLISHED_FIELDS = ("template", "content", "seo", "customCSS")

@@ -1,6 +1,6 @@
 """Enrollments: a student's membership of a classroom over a date range."""
 
-from educatenext.repository import TenantRepository
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class EnrollmentRepository(TenantRepository):

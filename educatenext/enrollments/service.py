@@ -5,10 +5,10 @@ from pymongo.errors import DuplicateKeyError
 from educatenext.auth.roles import TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments.repository import EnrollmentRepository
-from educatenext.errors import APIError, not_found, validation_error
 from educatenext.extensions import mongo
+from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.values import today
 from educatenext.students.repository import StudentRepository
-from educatenext.values import today
 
 
 def enroll(scope, student, classroom_id, start_date, session):

@@ -1,8 +1,8 @@
 """Grades and report cards."""
 
 from educatenext.grades.scale import mongo_grade_point
-from educatenext.repository import TenantRepository
-from educatenext.values import utcnow
+from educatenext.platform.mongo.repository import TenantRepository
+from educatenext.platform.values import utcnow
 
 
 class GradeRepository(TenantRepository):

@@ -4,8 +4,8 @@ from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import bulk_limits, resource_limits
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
-from educatenext.bulk import bulk_answer
 from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.grades import service
@@ -24,8 +24,8 @@ from educatenext.grades.schemas import (
     StudentGradesSchema,
 )
 from educatenext.idempotency.service import idempotent
-from educatenext.pagination import page_window, pagination_headers
-from educatenext.ratelimits import bulk_limits, resource_limits
+from educatenext.platform.http.pagination import page_window, pagination_headers
+from educatenext.platform.mongo.bulk import bulk_answer
 from educatenext.students.schemas import BulkResultSchema
 
 blp = Blueprint("grades", __name__, url_prefix="/grades", description="Grades and GPA")

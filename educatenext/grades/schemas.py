@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from educatenext.classrooms.schemas import ACADEMIC_YEAR
 from educatenext.extensions import QuerySchema, StrictSchema
 from educatenext.grades.scale import GRADE_TYPES, SEMESTERS
-from educatenext.schemas_common import (
+from educatenext.platform.http.schemas import (
     ObjectIdField,
     PaginationQuerySchema,
     ResourceSchema,

@@ -6,13 +6,13 @@ from marshmallow import ValidationError
 from educatenext.auth.roles import PARENT, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments.repository import EnrollmentRepository
-from educatenext.errors import APIError, flatten_messages, not_found, validation_error
 from educatenext.grades.repository import GradeRepository
 from educatenext.grades.scale import grade_for, percentage
 from educatenext.grades.schemas import GradeCreateSchema
+from educatenext.platform.http.errors import APIError, flatten_messages, not_found, validation_error
+from educatenext.platform.values import parse_object_id, today
 from educatenext.students.service import visible_student
 from educatenext.subjects.repository import SubjectRepository
-from educatenext.values import parse_object_id, today
 
 SCORED = ("obtainedMarks", "maxMarks")
 AUDITED = (

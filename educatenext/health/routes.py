@@ -5,9 +5,9 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from educatenext.auth.permissions import public
-from educatenext.errors import APIError
 from educatenext.extensions import Blueprint, limiter
 from educatenext.health.service import dependency_states
+from educatenext.platform.http.errors import APIError
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 

@@ -2,8 +2,8 @@
 
 from pymongo.errors import DuplicateKeyError
 
-from educatenext.repository import TenantRepository
-from educatenext.values import utcnow
+from educatenext.platform.mongo.repository import TenantRepository
+from educatenext.platform.values import utcnow
 
 
 class IdCardRepository(TenantRepository):

@@ -5,11 +5,11 @@ from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import resource_limits
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.extensions import Blueprint
 from educatenext.idcards import service
 from educatenext.idcards.schemas import CardQuerySchema, IdCardSchema
-from educatenext.ratelimits import resource_limits
 
 blp = Blueprint("id_cards", __name__, url_prefix="/id-cards", description="ID cards")
 READERS = (ADMIN, TEACHER, STUDENT, PARENT)

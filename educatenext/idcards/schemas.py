@@ -4,7 +4,12 @@ from marshmallow import fields, validate
 
 from educatenext.extensions import QuerySchema
 from educatenext.idcards.service import CARD_TYPES
-from educatenext.schemas_common import ObjectIdField, ResourceSchema, ResponseSchema, UTCDateTime
+from educatenext.platform.http.schemas import (
+    ObjectIdField,
+    ResourceSchema,
+    ResponseSchema,
+    UTCDateTime,
+)
 
 
 class CardQuerySchema(QuerySchema):

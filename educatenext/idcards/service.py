@@ -13,16 +13,16 @@ from flask import current_app
 
 from educatenext.auth.roles import ADMIN, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
-from educatenext.errors import APIError, not_found
 from educatenext.idcards import pdf
 from educatenext.idcards.repository import IdCardRepository
 from educatenext.institutions.repository import InstitutionRepository
+from educatenext.platform.http.errors import APIError, not_found
+from educatenext.platform.values import parse_object_id, utcnow
 from educatenext.qr import service as qr_service
 from educatenext.students.repository import CounterRepository
 from educatenext.students.service import visible_student
 from educatenext.teachers.repository import TeacherRepository
 from educatenext.users.repository import UserRepository
-from educatenext.values import parse_object_id, utcnow
 
 CARD_TYPES = (STUDENT, TEACHER)
 

@@ -1,6 +1,6 @@
 """Idempotency records: one per (institution, caller, method, path, key), kept 24 h."""
 
-from educatenext.repository import TenantRepository
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class IdempotencyRepository(TenantRepository):

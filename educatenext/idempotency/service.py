@@ -21,10 +21,10 @@ from flask import current_app, request
 from pymongo.errors import DuplicateKeyError
 
 from educatenext.auth.identity import current_identity
-from educatenext.errors import APIError
-from educatenext.idempotency import stamps
 from educatenext.idempotency.repository import IdempotencyRepository
-from educatenext.values import utcnow
+from educatenext.platform.http.errors import APIError
+from educatenext.platform.mongo import stamps
+from educatenext.platform.values import utcnow
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 REPLAYED_HEADERS = ("Location", "X-Total-Count")

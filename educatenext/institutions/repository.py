@@ -1,6 +1,6 @@
 """Institutions collection access. An institution carries its own id as institutionId."""
 
-from educatenext.repository import TenantRepository
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class InstitutionRepository(TenantRepository):

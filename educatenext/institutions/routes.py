@@ -14,7 +14,7 @@ from educatenext.institutions.schemas import (
     InstitutionSchema,
     InstitutionUpdateSchema,
 )
-from educatenext.pagination import page_window, pagination_headers
+from educatenext.platform.http.pagination import page_window, pagination_headers
 
 blp = Blueprint("institutions", __name__, url_prefix="/institutions", description="Institutions")
 

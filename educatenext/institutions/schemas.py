@@ -3,7 +3,7 @@
 from marshmallow import fields, validate
 
 from educatenext.extensions import QuerySchema, StrictSchema
-from educatenext.schemas_common import PaginationQuerySchema, ResourceSchema
+from educatenext.platform.http.schemas import PaginationQuerySchema, ResourceSchema
 from educatenext.users.schemas import NAME, EmailField, UserSchema
 
 STATUSES = ("active", "inactive")

@@ -5,10 +5,10 @@ from bson import ObjectId
 from educatenext.auth import service as auth_service
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import ADMIN, SUPER_ADMIN
-from educatenext.errors import APIError, not_found
 from educatenext.extensions import mongo
 from educatenext.institutions.repository import InstitutionRepository
-from educatenext.repository import TenantScope
+from educatenext.platform.http.errors import APIError, not_found
+from educatenext.platform.mongo.repository import TenantScope
 from educatenext.users.repository import UserRepository
 from educatenext.users.service import insert_user
 

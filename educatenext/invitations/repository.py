@@ -2,8 +2,8 @@
 
 from pymongo import ReturnDocument
 
-from educatenext.repository import TenantRepository
-from educatenext.values import utcnow
+from educatenext.platform.mongo.repository import TenantRepository
+from educatenext.platform.values import utcnow
 
 
 class InvitationRepository(TenantRepository):

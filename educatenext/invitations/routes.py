@@ -15,7 +15,7 @@ from educatenext.invitations.schemas import (
     InvitationQuerySchema,
     InvitationSchema,
 )
-from educatenext.pagination import page_window, pagination_headers
+from educatenext.platform.http.pagination import page_window, pagination_headers
 
 blp = Blueprint("invitations", __name__, url_prefix="/invitations", description="Invitations")
 

@@ -3,7 +3,7 @@
 from marshmallow import fields
 
 from educatenext.extensions import StrictSchema
-from educatenext.schemas_common import (
+from educatenext.platform.http.schemas import (
     ObjectIdField,
     PaginationQuerySchema,
     ResourceSchema,

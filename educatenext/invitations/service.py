@@ -6,10 +6,10 @@ from flask import current_app
 
 from educatenext.accounts import links
 from educatenext.auth.tokens import hash_token, new_opaque_token
-from educatenext.errors import APIError, not_found
 from educatenext.invitations.repository import InvitationRepository
-from educatenext.repository import TenantScope
-from educatenext.values import utcnow
+from educatenext.platform.http.errors import APIError, not_found
+from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.values import utcnow
 
 
 def invite(identity, payload):

@@ -17,10 +17,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from educatenext.auth.permissions import public
-from educatenext.errors import APIError
 from educatenext.extensions import Blueprint, limiter
-from educatenext.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from educatenext.platform import request_state
+from educatenext.platform.http.errors import APIError
+from educatenext.platform.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 

@@ -24,7 +24,7 @@ class RequestState:
     identity: object = None
     # library_internals.RecordingLimiter: every rate limit evaluated, by its key.
     evaluated_limits: dict = field(default_factory=dict)
-    # ratestorage: (count, window end) per counter this request learned, and the counters
+    # limiter_storage: (count, window end) per counter this request learned, and the counters
     # the fast lane already incremented (the normal path must not count them again).
     rate_limit_counts: dict = field(default_factory=dict)
     rate_limit_increments: dict = field(default_factory=dict)

@@ -4,11 +4,11 @@ from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import resource_limits
 from educatenext.auth.roles import ADMIN, INSTITUTION_ROLES, TEACHER
 from educatenext.extensions import Blueprint
 from educatenext.qr import service
 from educatenext.qr.schemas import QRCodeSchema, QRGenerateSchema, QRValidationSchema
-from educatenext.ratelimits import resource_limits
 
 blp = Blueprint("qr", __name__, url_prefix="/qr", description="QR codes")
 

@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from educatenext.auth.roles import INSTITUTION_ROLES
 from educatenext.extensions import StrictSchema
-from educatenext.schemas_common import UTCDateTime
+from educatenext.platform.http.schemas import UTCDateTime
 
 
 class QRGenerateSchema(StrictSchema):

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from educatenext.auth.roles import ADMIN, TEACHER, canonical_role
-from educatenext.errors import APIError, not_found
-from educatenext.repository import TenantScope
+from educatenext.platform.http.errors import APIError, not_found
+from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.values import parse_object_id, utcnow
 from educatenext.students.repository import StudentRepository
 from educatenext.users.repository import UserRepository
-from educatenext.values import parse_object_id, utcnow
 
 MAX_PAYLOAD = 512
 

@@ -10,10 +10,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from educatenext.extensions import mongo
-from educatenext.migrate import apply_pending
+from educatenext.platform.mongo.migrations import apply_pending
+from educatenext.platform.mongo.query_shapes import QUERY_SHAPES
 from educatenext.queryplans import tour
 from educatenext.queryplans.explain import MAX_EXAMINED_PER_RETURNED, explain
-from educatenext.queryplans.registry import QUERY_SHAPES
 
 db_cli = AppGroup("db", help="Query plans and profiling.")
 
@@ -81,7 +81,7 @@ def explain_command():
 @click.option("--top", default=15, show_default=True)
 def profile_command(seconds, slowms, top):
     """Turn the MongoDB profiler on for a while, then print the slowest query shapes."""
-    from educatenext.metrics.mongo import command_shape
+    from educatenext.platform.mongo.monitoring import command_shape
 
     db = mongo.db
     previous = db.command("profile", -1)

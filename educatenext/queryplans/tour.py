@@ -8,9 +8,9 @@ from datetime import timedelta
 from itertools import combinations
 
 from educatenext.extensions import mongo
-from educatenext.queryplans.registry import QUERY_SHAPES
+from educatenext.platform.mongo.query_shapes import QUERY_SHAPES
+from educatenext.platform.values import today
 from educatenext.seed.service import ACADEMIC_YEAR, Generator, SeedOptions
-from educatenext.values import today
 
 TOUR_SEED = SeedOptions(students=120, class_size=40, days=10, grades_per_student=4, subjects=4)
 

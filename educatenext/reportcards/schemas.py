@@ -6,7 +6,7 @@ from educatenext.classrooms.schemas import ACADEMIC_YEAR
 from educatenext.extensions import StrictSchema
 from educatenext.grades.scale import SEMESTERS
 from educatenext.grades.schemas import SubjectResultSchema
-from educatenext.schemas_common import (
+from educatenext.platform.http.schemas import (
     ObjectIdField,
     PaginationQuerySchema,
     ResourceSchema,

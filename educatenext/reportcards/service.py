@@ -6,12 +6,12 @@ from pymongo.errors import DuplicateKeyError
 
 from educatenext.attendance.repository import AttendanceRepository, status_counts
 from educatenext.auth.roles import PARENT, STUDENT, TEACHER
-from educatenext.errors import APIError, not_found
 from educatenext.grades import service as grade_service
 from educatenext.grades.repository import GradeRepository, ReportCardRepository
 from educatenext.grades.scale import grade_for
+from educatenext.platform.http.errors import APIError, not_found
+from educatenext.platform.values import utcnow
 from educatenext.students.service import visible_student
-from educatenext.values import utcnow
 
 
 def academic_year_bounds(academic_year):

@@ -3,8 +3,8 @@
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from educatenext.listing import name_prefix_range
-from educatenext.repository import TenantRepository
+from educatenext.platform.http.listing import name_prefix_range
+from educatenext.platform.mongo.repository import TenantRepository
 
 NAME_FIELDS = {"name": 1, "generatedId": 1}
 

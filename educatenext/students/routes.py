@@ -4,13 +4,13 @@ from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import bulk_limits, resource_limits
 from educatenext.auth.roles import ADMIN, INSTITUTION_ROLES
-from educatenext.bulk import bulk_answer
 from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
-from educatenext.pagination import page_window, pagination_headers
-from educatenext.ratelimits import bulk_limits, resource_limits
+from educatenext.platform.http.pagination import page_window, pagination_headers
+from educatenext.platform.mongo.bulk import bulk_answer
 from educatenext.students import service
 from educatenext.students.schemas import (
     BulkResultSchema,

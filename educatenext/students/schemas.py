@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 from marshmallow import fields, validate
 
 from educatenext.extensions import StrictSchema
-from educatenext.listing import ListQuerySchema, sort_field
-from educatenext.schemas_common import ObjectIdField, ResourceSchema
+from educatenext.platform.http.listing import ListQuerySchema, sort_field
+from educatenext.platform.http.schemas import ObjectIdField, ResourceSchema
 
 STATUSES = ("active", "inactive", "graduated", "transferred")
 PHONE = validate.Regexp(r"^\+?[0-9 ()-]{5,25}$", error="Not a valid phone number.")

@@ -7,11 +7,11 @@ from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments import service as enrollment_service
 from educatenext.enrollments.repository import EnrollmentRepository
-from educatenext.errors import APIError, flatten_messages, not_found
 from educatenext.extensions import mongo
+from educatenext.platform.http.errors import APIError, flatten_messages, not_found
+from educatenext.platform.values import parse_object_id, today
 from educatenext.students.repository import CounterRepository, StudentRepository
 from educatenext.students.schemas import StudentCreateSchema
-from educatenext.values import parse_object_id, today
 
 # Which roles see which sensitive field groups (rows are already limited per role).
 SENSITIVE_FIELDS = {

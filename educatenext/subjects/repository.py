@@ -1,6 +1,6 @@
 """Subjects collection access."""
 
-from educatenext.repository import TenantRepository
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class SubjectRepository(TenantRepository):

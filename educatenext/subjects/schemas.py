@@ -3,8 +3,8 @@
 from marshmallow import fields, pre_load, validate
 
 from educatenext.extensions import StrictSchema
-from educatenext.listing import ListQuerySchema, sort_field
-from educatenext.schemas_common import ResourceSchema
+from educatenext.platform.http.listing import ListQuerySchema, sort_field
+from educatenext.platform.http.schemas import ResourceSchema
 
 STATUSES = ("active", "archived")
 

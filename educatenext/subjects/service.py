@@ -1,6 +1,6 @@
 """Subject rules: codes unique per institution; archived, never deleted."""
 
-from educatenext.errors import not_found
+from educatenext.platform.http.errors import not_found
 from educatenext.subjects.repository import SubjectRepository
 
 

@@ -1,6 +1,6 @@
 """Teacher profiles."""
 
-from educatenext.repository import TenantRepository
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class TeacherRepository(TenantRepository):

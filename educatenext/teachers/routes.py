@@ -4,12 +4,12 @@ from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import resource_limits
 from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, TEACHER
 from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
-from educatenext.pagination import page_window, pagination_headers
-from educatenext.ratelimits import resource_limits
+from educatenext.platform.http.pagination import page_window, pagination_headers
 from educatenext.teachers import service
 from educatenext.teachers.schemas import (
     TeacherCreateSchema,

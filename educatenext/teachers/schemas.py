@@ -3,8 +3,8 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from educatenext.extensions import StrictSchema
-from educatenext.listing import ListQuerySchema, sort_field
-from educatenext.schemas_common import ObjectIdField, ResourceSchema
+from educatenext.platform.http.listing import ListQuerySchema, sort_field
+from educatenext.platform.http.schemas import ObjectIdField, ResourceSchema
 from educatenext.users.schemas import NAME, EmailField
 
 STATUSES = ("active", "inactive")

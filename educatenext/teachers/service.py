@@ -1,8 +1,8 @@
 """Teacher rules: one profile per teacher user; the name comes from the account."""
 
 from educatenext.auth.roles import TEACHER, canonical_role
-from educatenext.errors import not_found, validation_error
 from educatenext.extensions import mongo
+from educatenext.platform.http.errors import not_found, validation_error
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.teachers.repository import TeacherRepository
 from educatenext.users import service as user_service

@@ -1,7 +1,7 @@
 """Users collection access."""
 
-from educatenext.listing import name_prefix_range
-from educatenext.repository import TenantRepository
+from educatenext.platform.http.listing import name_prefix_range
+from educatenext.platform.mongo.repository import TenantRepository
 
 
 class UserRepository(TenantRepository):

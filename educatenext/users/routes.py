@@ -7,7 +7,7 @@ from educatenext.auth.permissions import allow
 from educatenext.auth.roles import ADMIN
 from educatenext.extensions import Blueprint
 from educatenext.idempotency.service import idempotent
-from educatenext.pagination import page_window, pagination_headers
+from educatenext.platform.http.pagination import page_window, pagination_headers
 from educatenext.users import service
 from educatenext.users.schemas import (
     UserCreateSchema,

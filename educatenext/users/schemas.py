@@ -5,8 +5,8 @@ from marshmallow import ValidationError, fields, validate
 from educatenext.auth.passwords import MAX_LENGTH
 from educatenext.auth.roles import INSTITUTION_ROLES, canonical_role
 from educatenext.extensions import StrictSchema
-from educatenext.listing import ListQuerySchema, sort_field
-from educatenext.schemas_common import (
+from educatenext.platform.http.listing import ListQuerySchema, sort_field
+from educatenext.platform.http.schemas import (
     ObjectIdField,
     ResourceSchema,
     UTCDateTime,

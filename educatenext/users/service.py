@@ -4,8 +4,8 @@ from educatenext.accounts import links
 from educatenext.auth import service as auth_service
 from educatenext.auth.identity import forget_user
 from educatenext.auth.passwords import hash_password, password_problem
-from educatenext.errors import APIError, not_found, validation_error
 from educatenext.extensions import mongo
+from educatenext.platform.http.errors import APIError, not_found, validation_error
 from educatenext.teachers import service as teacher_service
 from educatenext.users.repository import UserRepository
 

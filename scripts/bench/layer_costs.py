@@ -70,10 +70,11 @@ class Timers:
 def measure(env, token, path):
     """Rows of (layer, CPU us per request) for a cached path, with env as the app's settings."""
     os.environ.update({key: str(value) for key, value in env.items()})
-    from educatenext import create_app, requestlog
+    from educatenext import create_app
     from educatenext.caching import fastlane, responses
     from educatenext.extensions import limiter
     from educatenext.metrics import routes as metrics_routes
+    from educatenext.platform.http import requestlog
     from scripts.bench_apps import bare
 
     app = create_app()

@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from educatenext.attendance.repository import AttendanceDayRepository
 from educatenext.extensions import mongo
-from educatenext.repository import TenantScope
+from educatenext.platform.mongo.repository import TenantScope
 
 TODAY = datetime.now(UTC).date()
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()

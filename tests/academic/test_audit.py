@@ -7,7 +7,7 @@ from pymongo.collection import Collection
 from educatenext.audit.recorder import UNAUDITED, AuditedCollection
 from educatenext.extensions import mongo
 from educatenext.platform import request_state
-from educatenext.repository import TenantRepository, TenantScope
+from educatenext.platform.mongo.repository import TenantRepository, TenantScope
 
 
 def events(app, **query):

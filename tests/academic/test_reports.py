@@ -10,8 +10,8 @@ from educatenext.analytics import repository as pipelines
 from educatenext.attendance.repository import AttendanceDayRepository
 from educatenext.extensions import cache, mongo
 from educatenext.grades.repository import GradeRepository
-from educatenext.migrate import discover
-from educatenext.repository import TenantScope
+from educatenext.platform.mongo.migrations import discover
+from educatenext.platform.mongo.repository import TenantScope
 
 DAY = datetime(2025, 10, 6, tzinfo=UTC)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -388,7 +388,7 @@ def plan(db, collection, pipeline):
 
 def test_every_report_pipeline_starts_with_an_index_scan(app, world, term, monkeypatch):
     """Explain each pipeline exactly as the repositories would send it."""
-    from educatenext.repository import TenantRepository
+    from educatenext.platform.mongo.repository import TenantRepository
 
     explained = []
 

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from educatenext.backup import backup_command, restore_command
 from educatenext.extensions import mongo
+from educatenext.platform.mongo.backup import backup_command, restore_command
 
 
 @pytest.fixture

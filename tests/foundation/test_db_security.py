@@ -6,9 +6,9 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure, PyMongoError
 
 from devservers.processes import MongoServer
-from educatenext.dbusers import create_users
 from educatenext.extensions import mongo
-from educatenext.migrate import apply_pending
+from educatenext.platform.mongo.dbusers import create_users
+from educatenext.platform.mongo.migrations import apply_pending
 
 PASSWORDS = {
     "DB_APP_PASSWORD": "app-password-0123456789",

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from devservers.processes import MongoServer, RedisServer
-from educatenext.redisbreaker import Breaker, FailFastConnection
+from educatenext.platform.redis.breaker import Breaker, FailFastConnection
 
 LOGIN = {"email": "nobody@a.test", "password": "irrelevant passphrase"}
 

@@ -13,7 +13,7 @@ from flask_limiter import HeaderNames
 
 from educatenext.extensions import cache, limiter
 from educatenext.platform import library_internals, request_state
-from educatenext.ratestorage import OneTripRedisStorage
+from educatenext.platform.redis.limiter_storage import OneTripRedisStorage
 
 RECHECK = "re-check educatenext/platform/library_internals.py against {name} {installed}, then "
 RECHECK += "update its VERIFIED"

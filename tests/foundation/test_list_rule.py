@@ -7,7 +7,7 @@ import pytest
 
 from educatenext.extensions import api as smorest_api
 from educatenext.institutions.service import create_institution
-from educatenext.repository import TenantScope
+from educatenext.platform.mongo.repository import TenantScope
 from educatenext.students.service import create_student
 from educatenext.users.service import insert_user
 from tests.conftest import PASSWORD, admin_identity

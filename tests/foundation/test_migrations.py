@@ -7,7 +7,13 @@ import click
 import pytest
 
 from educatenext.extensions import mongo
-from educatenext.migrate import applied_ids, apply_pending, discover, migrate_cli, roll_back
+from educatenext.platform.mongo.migrations import (
+    applied_ids,
+    apply_pending,
+    discover,
+    migrate_cli,
+    roll_back,
+)
 
 BRIEF_INDEXES = {
     # (collection, leading keys the brief asks for, after the tenant) -> an index must start so

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from educatenext.errors import ERROR_CODES
+from educatenext.platform.http.errors import ERROR_CODES
 
 SPEC_FILE = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

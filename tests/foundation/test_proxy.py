@@ -46,7 +46,8 @@ def _gunicorn_conf(monkeypatch, tmp_path):
 
 def test_gunicorn_logs_use_the_app_json_format(monkeypatch, tmp_path):
     conf = _gunicorn_conf(monkeypatch, tmp_path)
-    assert conf.logconfig_dict["formatters"]["json"]["()"] == "educatenext.requestlog.JSONFormatter"
+    formatter = conf.logconfig_dict["formatters"]["json"]["()"]
+    assert formatter == "educatenext.platform.http.requestlog.JSONFormatter"
     assert conf.logconfig_dict["root"]["handlers"] == []  # the app adds its handler: no duplicates
     assert (
         conf.logconfig_dict["loggers"]["gunicorn.access"]["handlers"] == []

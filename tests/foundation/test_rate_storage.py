@@ -3,10 +3,14 @@
 import pytest
 import redis
 
-from educatenext import ratestorage
 from educatenext.extensions import limiter
 from educatenext.platform import library_internals
-from educatenext.ratestorage import OneTripRedisStorage, guarded_cluster_uri, one_trip_uri
+from educatenext.platform.redis import limiter_storage
+from educatenext.platform.redis.limiter_storage import (
+    OneTripRedisStorage,
+    guarded_cluster_uri,
+    one_trip_uri,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -30,7 +34,7 @@ def test_a_failed_operation_keeps_check_false_for_the_cooldown(redis_url, monkey
         storage.incr("k", 60)
     assert storage.get_connection().ping()
     assert not storage.check()  # PING works, but the counters just failed
-    monkeypatch.setattr(ratestorage, "FAILURE_COOLDOWN_SECONDS", 0)
+    monkeypatch.setattr(limiter_storage, "FAILURE_COOLDOWN_SECONDS", 0)
     assert storage.check()
 
 

@@ -4,8 +4,8 @@ import mongomock
 import pytest
 from bson import ObjectId
 
-from educatenext.repository import TenantRepository, TenantScope
-from educatenext.values import parse_object_id
+from educatenext.platform.mongo.repository import TenantRepository, TenantScope
+from educatenext.platform.values import parse_object_id
 
 SCHOOL_A = ObjectId()
 SCHOOL_B = ObjectId()

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from educatenext.platform import request_state
-from educatenext.requestlog import JSONFormatter
+from educatenext.platform.http.requestlog import JSONFormatter
 
 
 @pytest.fixture

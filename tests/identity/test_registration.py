@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from educatenext.extensions import mongo
-from educatenext.values import utcnow
+from educatenext.platform.values import utcnow
 
 NEW_PASSWORD = "fresh teacher passphrase"
 

@@ -281,11 +281,11 @@ def test_a_connection_that_fails_mid_trip_is_dropped_not_reused(app, api, monkey
     """A reply left half read would answer the next command: the connection is closed."""
     from educatenext.extensions import limiter
     from educatenext.platform import library_internals
-    from educatenext.redisbreaker import Breaker
+    from educatenext.platform.redis.breaker import Breaker
 
     admin = api("admin", "a")
     _warm(admin)
-    from educatenext.ratestorage import lane_connection
+    from educatenext.platform.redis.limiter_storage import lane_connection
 
     pool = limiter.storage.lua_incr_with_ttl_and_read.registered_client.connection_pool
     connection = lane_connection(pool)

@@ -6,7 +6,7 @@ import pytest
 
 from educatenext.caching import generations, responses
 from educatenext.classrooms.repository import ClassroomRepository
-from educatenext.repository import TenantScope
+from educatenext.platform.mongo.repository import TenantScope
 
 pytestmark = pytest.mark.redis
 

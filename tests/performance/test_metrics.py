@@ -1,6 +1,6 @@
 """/metrics access and content, the slow-query log, Mongo command and pool metrics."""
 
-from educatenext.metrics.mongo import query_shape
+from educatenext.platform.mongo.monitoring import query_shape
 
 
 def test_metrics_answer_loopback_callers_in_development(client, api):

@@ -11,7 +11,7 @@ from educatenext.attendance.repository import AttendanceRepository
 from educatenext.audit.recorder import touched_partition
 from educatenext.caching import dependencies, generations
 from educatenext.caching.dependencies import ANY_PARTITION
-from educatenext.repository import TenantScope
+from educatenext.platform.mongo.repository import TenantScope
 from tests.performance.test_hot_path import commands_during
 from tests.performance.test_response_cache import read_until_hit
 

@@ -200,7 +200,7 @@ def test_the_link_rules(client, school, world, db):
 
 
 def test_the_migration_repairs_one_sided_links_and_counts_them_first(app, school, world, db):
-    from educatenext.migrate import apply_pending
+    from educatenext.platform.mongo.migrations import apply_pending
 
     record = ObjectId(school["record"])
     a = world["a"]

@@ -207,7 +207,7 @@ def test_one_site_per_school_and_each_host_name_once(api, make_app):
 def test_a_host_under_the_platforms_domain_is_its_subdomain(make_app):
     app = make_app(CMS_SITES_DOMAIN="schools.example.org")
     from educatenext.cms import service
-    from educatenext.errors import APIError
+    from educatenext.platform.http.errors import APIError
 
     with app.test_request_context():
         with pytest.raises(APIError) as refused:

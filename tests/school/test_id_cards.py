@@ -120,7 +120,7 @@ def test_an_admin_reissues_a_card_and_the_old_number_stays_recorded(api, world, 
 def test_a_concurrent_first_issue_returns_the_winners_card(app, world, db):
     """Two first reads race: the unique holder index keeps one card, both get it."""
     from educatenext.idcards.repository import IdCardRepository
-    from educatenext.repository import TenantScope
+    from educatenext.platform.mongo.repository import TenantScope
 
     school = world["a"]
     with app.app_context():

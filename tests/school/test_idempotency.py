@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from educatenext.extensions import mongo
-from educatenext.repository import TenantScope
+from educatenext.platform.mongo.repository import TenantScope
 
 STUDENT = {"name": "Retry Rita", "admissionYear": 2025}
 

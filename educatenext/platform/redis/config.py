@@ -10,8 +10,8 @@ limiter (limits) all follow the same URL.
 
 from urllib.parse import urlsplit
 
-from educatenext.ratestorage import guarded_cluster_uri, one_trip_uri
-from educatenext.redisbreaker import connection_class_for
+from educatenext.platform.redis.breaker import connection_class_for
+from educatenext.platform.redis.limiter_storage import guarded_cluster_uri, one_trip_uri
 
 
 def _nodes(url):
@@ -45,7 +45,7 @@ def library_settings(url, timeout):
             CACHE_TYPE="educatenext.platform.library_internals.ClusterCache",
             CACHE_REDIS_CLUSTER=",".join(_nodes(url)),
             CACHE_REDIS_URL=None,
-            # Failure memory keeps the limiter's fallback from flapping (ratestorage).
+            # Failure memory keeps the limiter's fallback from flapping (limiter_storage).
             RATELIMIT_STORAGE_URI=guarded_cluster_uri(url),
         )
     elif kind == "sentinel":
@@ -58,7 +58,7 @@ def library_settings(url, timeout):
             RATELIMIT_STORAGE_URI=url,
         )
     else:
-        # Fail fast after a timeout (redisbreaker); cluster and Sentinel clients build their
+        # Fail fast after a timeout (breaker); cluster and Sentinel clients build their
         # own connections and keep plain timeouts.
         fail_fast = {**options, "connection_class": connection_class_for(url)}
         settings.update(
@@ -66,7 +66,7 @@ def library_settings(url, timeout):
             RATELIMIT_STORAGE_OPTIONS=fail_fast,
             CACHE_TYPE="RedisCache",
             CACHE_REDIS_URL=url,
-            # One round trip per limit (educatenext.ratestorage).
+            # One round trip per limit (educatenext.platform.redis.limiter_storage).
             RATELIMIT_STORAGE_URI=one_trip_uri(url),
         )
     return settings

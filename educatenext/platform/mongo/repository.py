@@ -10,10 +10,10 @@ from pymongo.errors import DuplicateKeyError
 from educatenext.audit.recorder import UNAUDITED, AuditedCollection
 from educatenext.caching import generations
 from educatenext.extensions import mongo
-from educatenext.idempotency import stamps
-from educatenext.listing import name_prefix_range
-from educatenext.queryplans.registry import QUERY_SHAPES
-from educatenext.values import parse_object_id, utcnow
+from educatenext.platform.http.listing import name_prefix_range
+from educatenext.platform.mongo import stamps
+from educatenext.platform.mongo.query_shapes import QUERY_SHAPES
+from educatenext.platform.values import parse_object_id, utcnow
 
 JOIN_STAGES = {"$lookup": "from", "$unionWith": "coll", "$graphLookup": "from"}
 

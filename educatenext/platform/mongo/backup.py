@@ -23,7 +23,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from educatenext.extensions import mongo
-from educatenext.values import utcnow
+from educatenext.platform.values import utcnow
 
 MAGIC = b"ENBAK\x00\x01\n"
 NONCE_BYTES = 12

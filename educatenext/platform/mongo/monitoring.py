@@ -5,8 +5,8 @@ import threading
 
 from pymongo import monitoring
 
-from educatenext.metrics import MONGO_COMMANDS, MONGO_POOL_FAILURES, MONGO_POOL_WAIT
 from educatenext.platform import request_state
+from educatenext.platform.metrics import MONGO_COMMANDS, MONGO_POOL_FAILURES, MONGO_POOL_WAIT
 
 slow_log = logging.getLogger("educatenext.slowquery")
 # Commands whose first value is not a collection name.

@@ -3,7 +3,7 @@
 from apispec import BasePlugin
 from flask import current_app
 
-from educatenext.errors import STATUS_CODES
+from educatenext.platform.http.errors import STATUS_CODES
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: VALIDATION_ERROR (details per field) or MALFORMED_JSON",

@@ -10,7 +10,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
 from pymongo.uri_parser import parse_uri
 
-from educatenext.metrics.mongo import listeners
+from educatenext.platform.mongo.monitoring import listeners
 
 
 class MongoState:

@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
-from educatenext.schemas_common import PaginationQuerySchema
+from educatenext.platform.http.schemas import PaginationQuerySchema
 
 SEARCH_MAX = 50
 

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from pymongo.errors import DuplicateKeyError
 
 from educatenext.extensions import mongo
-from educatenext.values import utcnow
+from educatenext.platform.values import utcnow
 
 MIGRATION_TIMEOUT_SECONDS = 3600
 

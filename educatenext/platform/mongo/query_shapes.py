@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
 
-from educatenext.metrics.mongo import query_shape
+from educatenext.platform.mongo.monitoring import query_shape
 
 MAX_SHAPES = 1000
 

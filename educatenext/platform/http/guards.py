@@ -5,7 +5,7 @@ import io
 
 from flask import current_app, request
 
-from educatenext.errors import APIError
+from educatenext.platform.http.errors import APIError
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

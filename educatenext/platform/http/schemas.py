@@ -4,8 +4,8 @@ from datetime import UTC
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, post_dump, validate
 
-from educatenext.errors import ERROR_CODES
-from educatenext.values import parse_object_id
+from educatenext.platform.http.errors import ERROR_CODES
+from educatenext.platform.values import parse_object_id
 
 
 class ErrorDetailSchema(Schema):

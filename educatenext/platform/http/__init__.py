@@ -1,0 +1,1 @@
+"""HTTP: the error envelope, headers, guards, the request log, pagination, shared schemas."""

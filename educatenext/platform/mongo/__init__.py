@@ -1,0 +1,1 @@
+"""MongoDB: the client, the tenant-scoped repository base, write events, migrations, backup."""

@@ -1,0 +1,1 @@
+"""Redis: connection settings, the circuit breaker, the rate-limit storage."""
