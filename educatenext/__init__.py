@@ -24,7 +24,7 @@ from educatenext.platform.mongo.dbusers import db_users_cli
 from educatenext.platform.mongo.migrations import migrate_cli
 from educatenext.platform.redis.breaker import Breaker
 from educatenext.platform.redis.config import library_settings
-from educatenext.queryplans.command import db_cli
+from educatenext.queryplans.command import APP_FACTORY, db_cli
 from educatenext.seed.command import seed_command
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ def create_app(config=None):
     app.session_interface = NoCookieSessions()
     app.config.from_object(settings)
     app.config["CONFIG_OBJECT"] = settings
+    app.extensions[APP_FACTORY] = create_app  # for commands that build a scratch app
     _configure_libraries(app)
 
     requestlog.configure_logging(app.config["LOG_LEVEL"])

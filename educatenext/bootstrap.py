@@ -4,6 +4,7 @@ import click
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
+from educatenext.accounts.service import insert_user
 from educatenext.auth.roles import SUPER_ADMIN
 from educatenext.extensions import mongo
 from educatenext.institutions.schemas import InstitutionCreateSchema
@@ -12,7 +13,6 @@ from educatenext.platform.http.errors import APIError
 from educatenext.platform.mongo.repository import TenantScope
 from educatenext.users.repository import UserRepository
 from educatenext.users.schemas import EmailField
-from educatenext.users.service import insert_user
 
 
 def bootstrap(super_admin, institution):

@@ -121,10 +121,10 @@ ROLES_IN_SCHOOL = ("admin", "teacher", "student", "parent", "finance", "cashier"
 @pytest.fixture
 def world(app):
     """A super-admin and two schools (a, b), each with one user per role (password PASSWORD)."""
+    from educatenext.accounts.service import insert_user
     from educatenext.auth.roles import SUPER_ADMIN
     from educatenext.institutions.service import create_institution
     from educatenext.platform.mongo.repository import TenantScope
-    from educatenext.users.service import insert_user
 
     people = {}
     with app.app_context():

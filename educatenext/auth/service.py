@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app, request
 
+from educatenext.accounts.service import insert_user
 from educatenext.audit.recorder import security_event
 from educatenext.auth import identity as auth_identity
 from educatenext.auth.passwords import (
@@ -26,7 +27,6 @@ from educatenext.invitations import service as invitation_service
 from educatenext.platform.http.errors import APIError, validation_error
 from educatenext.platform.mongo.repository import TenantScope
 from educatenext.platform.values import utcnow
-from educatenext.users import service as user_service
 from educatenext.users.repository import UserRepository
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ def register(payload):
     def write(session):
         invitation = invitation_service.redeem(token, email, session=session)
         links = {key: invitation[key] for key in LINK_FIELDS if invitation.get(key)}
-        return user_service.insert_user(
+        return insert_user(
             TenantScope.of(invitation["institutionId"]),
             {
                 "name": payload["name"],

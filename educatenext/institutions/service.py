@@ -2,6 +2,7 @@
 
 from bson import ObjectId
 
+from educatenext.accounts.service import insert_user
 from educatenext.auth import service as auth_service
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import ADMIN, SUPER_ADMIN
@@ -10,7 +11,6 @@ from educatenext.institutions.repository import InstitutionRepository
 from educatenext.platform.http.errors import APIError, not_found
 from educatenext.platform.mongo.repository import TenantScope
 from educatenext.users.repository import UserRepository
-from educatenext.users.service import insert_user
 
 
 def scope_for(identity):

@@ -16,12 +16,16 @@ from educatenext.queryplans import tour
 from educatenext.queryplans.explain import MAX_EXAMINED_PER_RETURNED, explain
 
 db_cli = AppGroup("db", help="Query plans and profiling.")
+APP_FACTORY = "educatenext.app_factory"
 
 
-def tour_app(base_config):
-    """An app on a scratch database next to the configured one: no cache, generous limits."""
-    from educatenext import create_app  # the factory imports this module
+def tour_app(app):
+    """An app like this one on a scratch database next to its own: no cache, generous limits.
 
+    The factory comes from the running app, so this command need not import the package
+    that registers it.
+    """
+    base_config = app.config["CONFIG_OBJECT"]
     settings = base_config.__class__()
     for key, value in vars(base_config).items():
         setattr(settings, key, value)
@@ -31,12 +35,12 @@ def tour_app(base_config):
     for name in ("RATELIMIT_READ", "RATELIMIT_WRITE", "LOGIN_RATE_LIMIT_PER_IP",
                  "LOGIN_RATE_LIMIT_PER_ACCOUNT", "RATELIMIT_DEFAULT"):  # fmt: skip
         setattr(settings, name, "1000000 per minute")
-    return create_app(settings)
+    return app.extensions[APP_FACTORY](settings)
 
 
-def run_explain(base_config, echo=print):
+def run_explain(current, echo=print):
     """Seed a scratch database, walk the API, explain every shape; (verdicts, failures)."""
-    app = tour_app(base_config)
+    app = tour_app(current)
     with app.app_context():
         apply_pending(mongo.db, app.config["MIGRATIONS_DIR"], echo=lambda *_: None)
     try:
@@ -54,7 +58,7 @@ def run_explain(base_config, echo=print):
 @db_cli.command("explain")
 def explain_command():
     """Explain every query shape the API issues (on a scratch database); exit 1 on a bad plan."""
-    verdicts, failures = run_explain(current_app.config["CONFIG_OBJECT"])
+    verdicts, failures = run_explain(current_app)
     verdicts.sort(key=lambda v: (v.ok, v.collection, v.kind))
     click.echo(f"{'ok':<4}{'collection':<14}{'kind':<10}{'examined':>9}{'returned':>9}"
                f"{'ratio':>7}  plan / shape")  # fmt: skip

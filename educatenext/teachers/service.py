@@ -1,11 +1,11 @@
 """Teacher rules: one profile per teacher user; the name comes from the account."""
 
+from educatenext.accounts.service import insert_user
 from educatenext.auth.roles import TEACHER, canonical_role
 from educatenext.extensions import mongo
 from educatenext.platform.http.errors import not_found, validation_error
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.teachers.repository import TeacherRepository
-from educatenext.users import service as user_service
 from educatenext.users.repository import UserRepository
 
 
@@ -24,7 +24,7 @@ def create_teacher(identity, payload):
                     {"json": {"userId": ["Not a teacher user of this institution."]}}
                 )
         else:
-            user = user_service.insert_user(
+            user = insert_user(
                 identity.scope, {**account, "role": TEACHER}, session=session
             )
         return TeacherRepository(identity.scope, session=session).insert(

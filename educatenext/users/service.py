@@ -1,11 +1,11 @@
 """User management rules: admins manage the users of their own institution."""
 
 from educatenext.accounts import links
+from educatenext.accounts.service import insert_user
 from educatenext.auth import service as auth_service
 from educatenext.auth.identity import forget_user
-from educatenext.auth.passwords import hash_password, password_problem
 from educatenext.extensions import mongo
-from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.http.errors import APIError, not_found
 from educatenext.teachers import service as teacher_service
 from educatenext.users.repository import UserRepository
 
@@ -17,32 +17,6 @@ def create_user(identity, payload):
             lambda session: insert_user(identity.scope, payload, session=session)
         )
     forget_user(user["_id"])
-    return user
-
-
-def insert_user(scope, payload, session=None):
-    """Check the password policy and links, store the user in the given tenant, mirror links.
-
-    Links are written on the student records too, so pass the caller's transaction when the
-    payload has any.
-    """
-    payload = dict(payload)
-    password = payload.pop("password")
-    problem = password_problem(password, email=payload["email"], name=payload["name"])
-    if problem:
-        raise validation_error({"json": {"password": [problem]}})
-    student_id, children = links.account_links(payload["role"], payload)
-    links.check_account_links(scope, None, student_id, children, session=session)
-    document = {
-        "status": "active",
-        "classroomIds": [],
-        **payload,
-        "studentId": student_id,
-        "childStudentIds": children,
-        "passwordHash": hash_password(password),
-    }
-    user = UserRepository(scope, session=session).insert(document)
-    links.mirror_account(scope, user, {}, session)
     return user
 
 

@@ -5,11 +5,11 @@ import re
 
 import pytest
 
+from educatenext.accounts.service import insert_user
 from educatenext.extensions import api as smorest_api
 from educatenext.institutions.service import create_institution
 from educatenext.platform.mongo.repository import TenantScope
 from educatenext.students.service import create_student
-from educatenext.users.service import insert_user
 from tests.conftest import PASSWORD, admin_identity
 
 LIST_HEADERS = {"X-Total-Count", "Link", "X-Pagination"}

@@ -119,9 +119,9 @@ def test_revocations_and_lockouts_survive_a_redis_restart(make_app, world):
 
 def _seed_like(app, world):
     """Give the separate app a school and a teacher (t@x.test)."""
+    from educatenext.accounts.service import insert_user
     from educatenext.institutions.service import create_institution
     from educatenext.platform.mongo.repository import TenantScope
-    from educatenext.users.service import insert_user
 
     with app.app_context():
         institution, _ = create_institution({"name": "X School", "code": "x-school"})

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.mongo
 
 def test_every_query_shape_is_indexed_and_selective(app):
     with app.app_context():
-        verdicts, failures = run_explain(app.config["CONFIG_OBJECT"])
+        verdicts, failures = run_explain(app)
         leftover = [n for n in mongo.client.list_database_names() if "_plan_tour_" in n]
     assert failures == []
     assert len(verdicts) > 40
