@@ -8,17 +8,20 @@ from flask.sessions import SessionInterface
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from educatenext.audit import recorder
 from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
 from educatenext.bootstrap import bootstrap_command
 from educatenext.caching import fastlane, generations, localcopies, localmemo
 from educatenext.config import load_config
 from educatenext.extensions import api, cache, limiter, mongo
+from educatenext.metrics import requests as request_metrics
 from educatenext.metrics import routes as metrics_routes
 from educatenext.platform import library_internals
 from educatenext.platform.http import errors, guards, requestlog
 from educatenext.platform.http import headers as http_headers
 from educatenext.platform.http.pagination import LEGACY_ALIAS
+from educatenext.platform.mongo import write_events
 from educatenext.platform.mongo.backup import backup_command, restore_command
 from educatenext.platform.mongo.dbusers import db_users_cli
 from educatenext.platform.mongo.migrations import migrate_cli
@@ -94,8 +97,11 @@ def create_app(config=None):
     requestlog.configure_logging(app.config["LOG_LEVEL"])
     errors.init_app(app)
     requestlog.init_app(app)
-    metrics_routes.init_app(app)
+    request_metrics.init_app(app)
     generations.init_app(app)
+    # Cache staling first: a write whose audit entry fails still stales what it changed.
+    write_events.subscribe(on_write=generations.note_write_event, on_read=generations.note_read)
+    write_events.subscribe(on_write=recorder.record_write)
     http_headers.init_app(app)
     guards.init_app(app)
     mongo.init_app(app)

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from pymongo import IndexModel
 
 from educatenext.auth.permissions import public
-from educatenext.extensions import Blueprint, ResponseSchema, StrictSchema, limiter
+from educatenext.extensions import Blueprint, ResponseSchema, StrictSchema, limiter, mongo
 from educatenext.platform.http.pagination import page_window, pagination_headers
 from educatenext.platform.http.schemas import PaginationQuerySchema
 from educatenext.platform.mongo.repository import TenantRepository, TenantScope
@@ -56,7 +56,7 @@ class Widgets(MethodView):
     def post(self, payload):
         """Create a widget."""
         repository = WidgetRepository(TENANT)
-        repository.collection.create_indexes(WidgetRepository.indexes)
+        mongo.db[WidgetRepository.collection_name].create_indexes(WidgetRepository.indexes)
         return repository.insert(payload)
 
 

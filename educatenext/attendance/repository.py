@@ -90,6 +90,7 @@ class AttendanceDayRepository(TenantRepository):
     """
 
     collection_name = "attendance_days"
+    emits_write_events = False  # bookkeeping, not a business event
     # Derived from the records: what read it goes stale with them (every attendance write
     # replaces the attendance token), so its own writes need no token or audit event.
     cache_dependency = "attendance"

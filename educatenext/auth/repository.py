@@ -12,6 +12,7 @@ class SessionRepository(TenantRepository):
     """One session per login: every refresh token of that login belongs to it (its family)."""
 
     collection_name = "sessions"
+    emits_write_events = False  # bookkeeping, not a business event
 
     def revoke(self, filter_, reason):
         """Revoke the live sessions matching the filter; returns their ids."""
@@ -30,6 +31,7 @@ class RefreshTokenRepository(TenantRepository):
     """Refresh tokens stored by SHA-256 hash; each can be spent once."""
 
     collection_name = "refresh_tokens"
+    emits_write_events = False  # bookkeeping, not a business event
 
     def spend(self, token_hash):
         """Mark the token used and return it; None when unknown; the doc with usedAt if reused.
@@ -55,6 +57,7 @@ class LoginThrottleRepository(TenantRepository):
     """Failed-login counters per email hash (known or not, so lockout reveals nothing)."""
 
     collection_name = "login_throttle"
+    emits_write_events = False  # bookkeeping, not a business event
 
     def record_failure(self, key, threshold, base_seconds, max_seconds):
         """Count a failure; lock with exponential backoff from the threshold on."""

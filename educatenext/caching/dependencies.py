@@ -15,7 +15,6 @@ for each request; a partition the request does not name is learned as the whole 
 from educatenext.platform.values import parse_object_id
 
 SEPARATOR = "@"
-ANY_PARTITION = "*"  # writes whose partition is unknown stale every partition
 
 
 def partition(collection_name, value):

@@ -54,7 +54,7 @@ from educatenext.auth.roles import canonical_role
 from educatenext.auth.tokens import LEEWAY_SECONDS, decode_access_token
 from educatenext.caching import dependencies, generations, localcopies, responses
 from educatenext.extensions import cache, limiter
-from educatenext.metrics import routes as metrics_routes
+from educatenext.metrics import requests as request_metrics
 from educatenext.platform import library_internals, request_state
 from educatenext.platform.http import guards, requestlog
 from educatenext.platform.http import headers as http_headers
@@ -136,7 +136,7 @@ def _serve(app, environ):
     if environ.get("CONTENT_LENGTH", "") not in ("", "0") or "HTTP_TRANSFER_ENCODING" in environ:
         return None  # a body on a GET is for the request guards to judge
     # What the first before_request hooks would do; they do nothing when they run after this.
-    metrics_routes.start_timer()
+    request_metrics.start_timer()
     requestlog.start_request_for(environ)
     if not responses.enabled() or not usable():
         return None  # no plan work while the cache is off or the limiter has fallen back
@@ -152,7 +152,7 @@ def _serve(app, environ):
     # Then the after_request hooks' work, in Flask's order (the reverse of registration).
     headers += limit_headers
     headers += plan.headers
-    metrics_routes.observe_route(entry.status, plan.route, "GET")
+    request_metrics.observe_route(entry.status, plan.route, "GET")
     # The access line (when logged) names the request: only then is a request object built.
     logged = requestlog.access_log.isEnabledFor(logging.INFO)
     req = app.request_class(environ) if logged else None
@@ -272,9 +272,9 @@ def _is_limiters(hook):
 
 # The hooks a hit replays (after_request) or does not need (before_request, teardown), with
 # Flask-Limiter's own (one of each). Module-level functions, so recognised by identity.
-REPLAYED_AFTER = (requestlog.finish_request, metrics_routes.observe_request,
+REPLAYED_AFTER = (requestlog.finish_request, request_metrics.observe_request,
                   generations.publish, http_headers.add_headers)  # fmt: skip
-SKIPPED_BEFORE = (metrics_routes.start_timer, requestlog.start_request,
+SKIPPED_BEFORE = (request_metrics.start_timer, requestlog.start_request,
                   http_headers.answer_preflight, guards.check_request_body,
                   permissions.enforce_permissions)  # fmt: skip
 

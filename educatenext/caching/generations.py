@@ -12,9 +12,10 @@ import time
 import redis
 from flask import current_app, has_app_context
 
-from educatenext.caching.dependencies import ANY_PARTITION, partition, split
+from educatenext.caching.dependencies import partition, split
 from educatenext.extensions import cache
 from educatenext.platform import library_internals, request_state
+from educatenext.platform.mongo.write_events import ANY_PARTITION
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ def note_write(institution_id, collection_name, partitions=None):
     dirty.add(f"gen:{institution_id}:{collection_name}")
     for value in partitions or ():
         dirty.add(f"gen:{institution_id}:{partition(collection_name, value)}")
+
+
+def note_write_event(event):
+    """The WriteEvent subscriber: the written collection's tokens go at the request's end."""
+    note_write(event.institution_id, event.collection, event.partitions)
 
 
 def note_read(collection_name, partition_value=None):

@@ -4,7 +4,6 @@ import secrets
 
 from pymongo import ReturnDocument
 
-from educatenext.caching import localmemo
 from educatenext.platform.http.listing import name_prefix_range
 from educatenext.platform.mongo.repository import TenantRepository, TenantScope
 
@@ -69,23 +68,8 @@ class ClassroomRepository(TenantRepository):
             session=self.session,
         )
 
-    def names_by_id(self, classroom_ids):
-        """{id: name} for these classrooms: from the worker's memo, else one query.
-
-        Every page of students names their classrooms; the memo (checked against the
-        classrooms' generation tokens) spares that query when the names are known.
-        """
-        ids = sorted({i for i in classroom_ids if i is not None})
-        if not ids:
-            return {}
-        if self.scope.platform or self.session is not None:
-            return self._load_names(ids)  # memos are per school, and outside transactions
-        return localmemo.memo(self.collection_name).lookup(
-            self.scope.institution_id, ids, self._load_names
-        )
-
-    def _load_names(self, ids):
-        """{id: name} in one query (index institutionId+_id)."""
+    def names_of(self, ids):
+        """{id: name} for these classrooms in one query (index institutionId+_id)."""
         return {
             doc["_id"]: doc["name"]
             for doc in self.find({"_id": {"$in": list(ids)}}, projection={"name": 1})
@@ -101,6 +85,7 @@ class ActiveClassroomsRepository(TenantRepository):
     """
 
     collection_name = "active_classrooms"
+    emits_write_events = False  # bookkeeping, not a business event
     # Derived from the classrooms: what read it goes stale with them (every classroom write
     # replaces the classrooms token), so its own writes need no token or audit event.
     cache_dependency = "classrooms"
@@ -140,6 +125,7 @@ class ActiveClassroomsVersionRepository(TenantRepository):
     """
 
     collection_name = "active_classroom_versions"
+    emits_write_events = False  # bookkeeping, not a business event
     cache_dependency = "classrooms"  # derived, like the set (see ActiveClassroomsRepository)
 
     def replace(self):

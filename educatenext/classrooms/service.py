@@ -2,12 +2,30 @@
 
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import TEACHER
+from educatenext.caching import localmemo
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.extensions import mongo
 from educatenext.platform.http.errors import APIError, not_found, validation_error
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.teachers.repository import TeacherRepository
 from educatenext.users.repository import UserRepository
+
+
+def classroom_names(scope, classroom_ids):
+    """{id: name} for these classrooms of the scope: from the worker's memo, else one query.
+
+    Every page of students names their classrooms; the memo (checked against the
+    classrooms' generation tokens) spares that query when the names are known.
+    """
+    ids = sorted({i for i in classroom_ids if i is not None})
+    if not ids:
+        return {}
+    repository = ClassroomRepository(scope)
+    if scope.platform:
+        return repository.names_of(ids)  # memos are per school
+    return localmemo.memo(repository.collection_name).lookup(
+        scope.institution_id, ids, repository.names_of
+    )
 
 
 def visible_filter(identity):

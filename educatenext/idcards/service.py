@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 
 from educatenext.auth.roles import ADMIN, STUDENT, TEACHER
-from educatenext.classrooms.repository import ClassroomRepository
+from educatenext.classrooms.service import classroom_names
 from educatenext.idcards import pdf
 from educatenext.idcards.repository import IdCardRepository
 from educatenext.institutions.repository import InstitutionRepository
@@ -153,7 +153,7 @@ def _institution_name(identity):
 
 def _class_name(identity, student):
     classroom_id = student.get("classroomId")
-    return ClassroomRepository(identity.scope).names_by_id([classroom_id]).get(classroom_id)
+    return classroom_names(identity.scope, [classroom_id]).get(classroom_id)
 
 
 def _emergency_contact(record):

@@ -7,6 +7,7 @@ class IdempotencyRepository(TenantRepository):
     """Stored outcomes of keyed requests."""
 
     collection_name = "idempotency_keys"
+    emits_write_events = False  # bookkeeping, not a business event
 
     def get_by_key(self, record_id):
         """The record for a hashed key (string _id), or None."""

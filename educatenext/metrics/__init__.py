@@ -1,1 +1,1 @@
-"""The /metrics endpoint and the per-request HTTP metrics hooks."""
+"""Metrics: the /metrics endpoint (routes) and the per-request HTTP hooks (requests)."""

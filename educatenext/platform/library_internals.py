@@ -1,8 +1,9 @@
-"""The one module that reads private attributes of Flask-Limiter and Flask-Caching.
+"""The one module that reads private attributes of Flask-Limiter, Flask-Caching and pymongo.
 
 The fast lane, the generation tokens, the fill leases and the health check need what these
 libraries keep private: the cache's Redis client and key prefix, the limiter's storage,
-whether it is dead, its header settings, and each limit it evaluated. Everything else
+whether it is dead, its header settings, and each limit it evaluated; the data layer needs
+the filter and document of a pymongo bulk operation. Everything else
 calls the functions and classes here. VERIFIED names the versions these reads were checked
 against; tests/foundation/test_library_internals.py fails with this module's name when an
 installed version differs or an attribute is gone.
@@ -13,7 +14,7 @@ from flask_caching.backends.rediscache import RedisClusterCache
 
 from educatenext.platform import request_state
 
-VERIFIED = {"Flask-Limiter": "4.1.1", "Flask-Caching": "2.5.1"}
+VERIFIED = {"Flask-Limiter": "4.1.1", "Flask-Caching": "2.5.1", "pymongo": "4.20.1"}
 
 
 # Flask-Caching: its backend object is `cache.cache`.
@@ -81,3 +82,14 @@ def forget_storage_options(limiter):
     """Drop storage options an earlier app merged into the shared limiter (several apps per
     process: tests, the CLI), so one topology's options never leak into the next."""
     limiter._storage_options.clear()
+
+
+# pymongo.
+
+
+def bulk_operation_parts(operation):
+    """(filter, change) of a bulk operation: (document, None) for an insert, (filter, None)
+    for a delete; pymongo keeps both private on its operation classes."""
+    document = getattr(operation, "_doc", None)
+    selector = getattr(operation, "_filter", None)
+    return (document or {}, None) if selector is None else (selector, document)

@@ -52,6 +52,7 @@ class CounterRepository(TenantRepository):
     """Atomic per-institution sequences (never count + 1)."""
 
     collection_name = "counters"
+    emits_write_events = False  # bookkeeping, not a business event
 
     def next_value(self, name):
         """Increment and return the named sequence; the first call creates it."""

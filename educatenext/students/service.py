@@ -4,7 +4,7 @@ from marshmallow import ValidationError
 
 from educatenext.accounts import links
 from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
-from educatenext.classrooms.repository import ClassroomRepository
+from educatenext.classrooms.service import classroom_names
 from educatenext.enrollments import service as enrollment_service
 from educatenext.enrollments.repository import EnrollmentRepository
 from educatenext.extensions import mongo
@@ -129,7 +129,7 @@ def list_students(identity, args, page, limit):
 
 def with_classroom_refs(identity, students):
     """Expand classroomId into {_id, id, name} (one query for the whole page)."""
-    names = ClassroomRepository(identity.scope).names_by_id(s.get("classroomId") for s in students)
+    names = classroom_names(identity.scope, (s.get("classroomId") for s in students))
     for student in students:
         classroom_id = student.get("classroomId")
         if classroom_id is None:

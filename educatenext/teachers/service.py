@@ -24,9 +24,7 @@ def create_teacher(identity, payload):
                     {"json": {"userId": ["Not a teacher user of this institution."]}}
                 )
         else:
-            user = insert_user(
-                identity.scope, {**account, "role": TEACHER}, session=session
-            )
+            user = insert_user(identity.scope, {**account, "role": TEACHER}, session=session)
         return TeacherRepository(identity.scope, session=session).insert(
             {
                 "qualifications": [],

@@ -73,7 +73,7 @@ def measure(env, token, path):
     from educatenext import create_app
     from educatenext.caching import fastlane, responses
     from educatenext.extensions import limiter
-    from educatenext.metrics import routes as metrics_routes
+    from educatenext.metrics import requests as request_metrics
     from educatenext.platform.http import requestlog
     from scripts.bench_apps import bare
 
@@ -93,7 +93,7 @@ def measure(env, token, path):
         (limiter.storage, "count_and_read", "    the one Redis round trip (script)"),
         (responses, "entry_if_current", "    entry check (tokens, fingerprint)"),
         (fastlane, "rate_limit_headers", "    X-RateLimit-* headers"),
-        (metrics_routes, "observe_route", "  metrics (count and latency)"),
+        (request_metrics, "observe_route", "  metrics (count and latency)"),
         (requestlog, "finished_request_id", "  request id (and access line when logged)"),
     )
     originals = [getattr(owner, name) for owner, name, _ in parts]

@@ -10,6 +10,7 @@ from importlib.metadata import version
 import flask_limiter
 import pytest
 from flask_limiter import HeaderNames
+from pymongo import DeleteOne, InsertOne, UpdateOne
 
 from educatenext.extensions import cache, limiter
 from educatenext.platform import library_internals, request_state
@@ -63,3 +64,11 @@ def test_the_recording_limiter_still_overrides_a_real_method(app, client, auth_h
     client.get("/api/v1/subjects", headers=auth_headers("admin"))
     assert seen, "no request ran"
     assert any(seen[-1]), "Flask-Limiter: the evaluated limits are no longer recorded"
+
+
+def test_pymongo_bulk_operations_still_expose_their_filter_and_document():
+    parts = library_internals.bulk_operation_parts
+    assert parts(InsertOne({"a": 1})) == ({"a": 1}, None), "pymongo: InsertOne._doc"
+    update = UpdateOne({"b": 2}, {"$set": {"c": 3}})
+    assert parts(update) == ({"b": 2}, {"$set": {"c": 3}}), "pymongo: UpdateOne._filter/_doc"
+    assert parts(DeleteOne({"d": 4})) == ({"d": 4}, None), "pymongo: DeleteOne._filter"

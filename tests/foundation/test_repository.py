@@ -3,8 +3,11 @@
 import mongomock
 import pytest
 from bson import ObjectId
+from pymongo import UpdateOne
 
+from educatenext.platform.mongo import write_events
 from educatenext.platform.mongo.repository import TenantRepository, TenantScope
+from educatenext.platform.mongo.scoped_collection import ScopedCollection, UnscopedQueryError
 from educatenext.platform.values import parse_object_id
 
 SCHOOL_A = ObjectId()
@@ -21,7 +24,8 @@ class NoteRepository(TenantRepository):
 def notes(app, monkeypatch):
     """Repositories for two schools over one mongomock database."""
     database = mongomock.MongoClient(tz_aware=True).db
-    monkeypatch.setattr(NoteRepository, "_open", lambda self, partition_value: database.notes)
+    monkeypatch.setattr(NoteRepository, "_open", lambda self, partition_value: ScopedCollection(
+        database.notes, self.scope, self.tenant_field, self.partition_field))  # fmt: skip
     with app.app_context():
         yield NoteRepository(TenantScope.of(SCHOOL_A)), NoteRepository(TenantScope.of(SCHOOL_B))
 
@@ -106,3 +110,52 @@ def test_parse_object_id():
     assert parse_object_id(str(object_id)) == object_id
     assert parse_object_id("zzz") is None
     assert parse_object_id(None) is None
+
+
+class CarelessNoteRepository(NoteRepository):
+    """A repository whose author forgot self.scoped(...) in its own methods."""
+
+    def archive(self, note_id):
+        """Update by _id alone."""
+        return self.collection.update_one({"_id": note_id}, {"$set": {"archived": True}})
+
+    def archive_all(self):
+        """A bulk write by _id alone."""
+        return self.collection.bulk_write([UpdateOne({}, {"$set": {"archived": True}})])
+
+    def report(self):
+        """A pipeline that does not start with this school."""
+        return list(self.collection.aggregate([{"$group": {"_id": "$text"}}]))
+
+    def adopt(self, note):
+        """Insert another school's document."""
+        return self.collection.insert_one({**note, "institutionId": SCHOOL_B})
+
+
+def test_a_repository_cannot_send_pymongo_an_unscoped_query(app, notes, monkeypatch):
+    _, school_b = notes
+    other = school_b.insert({"text": "b's"})
+    careless = CarelessNoteRepository(TenantScope.of(SCHOOL_A))
+    with app.app_context():
+        for attempt in (lambda: careless.archive(other["_id"]), careless.archive_all,
+                        careless.report, lambda: careless.adopt({"text": "x"})):  # fmt: skip
+            with pytest.raises(UnscopedQueryError, match=r"notes: a .* without this school"):
+                attempt()
+    assert school_b.get(other["_id"]).get("archived") is None
+    assert not hasattr(careless.collection, "delete_many"), "only the scoped operations exist"
+
+
+def test_every_write_emits_one_event_naming_its_school_and_fields(notes, monkeypatch):
+    seen = []
+    monkeypatch.setattr(write_events, "_WRITE_SUBSCRIBERS", [seen.append])
+    school_a, _ = notes
+    note = school_a.insert({"text": "a", "status": "draft"})
+    school_a.update(note["_id"], {"status": "final"})
+    assert [(e.collection, e.institution_id, e.action, e.ids) for e in seen] == [
+        ("notes", SCHOOL_A, "create", (note["_id"],)),
+        ("notes", SCHOOL_A, "update", (note["_id"],)),
+    ]
+    assert seen[0].fields == ("status", "text")
+    assert seen[1].fields == ("status",)
+    assert seen[1].values["status"] == "final"
+    assert all(e.applied and e.partitions is None for e in seen)

@@ -216,6 +216,7 @@ def test_the_fast_lane_names_retry_after_as_flask_limiter_is_configured(app, mon
 
     from educatenext.caching.fastlane import rate_limit_headers
     from educatenext.extensions import limiter
+    from educatenext.platform import library_internals
 
     with app.test_request_context():
         window_end = time.time() + 60
@@ -223,7 +224,8 @@ def test_the_fast_lane_names_retry_after_as_flask_limiter_is_configured(app, mon
         assert headers["X-RateLimit-Limit"] == "5"
         assert headers["X-RateLimit-Remaining"] == "4"
         assert 0 <= int(headers["X-RateLimit-Retry-After"]) <= 61  # seconds by default
-        monkeypatch.setattr(limiter, "_retry_after", "http-date")
+        names, _ = library_internals.header_settings(limiter)
+        monkeypatch.setattr(library_internals, "header_settings", lambda _: (names, True))
         retry_after = dict(rate_limit_headers(5, 1, window_end))["X-RateLimit-Retry-After"]
         assert parse_date(retry_after) is not None
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from educatenext.caching import generations, responses
-from educatenext.classrooms.repository import ClassroomRepository
+from educatenext.classrooms import service as classroom_service
 from educatenext.platform.mongo.repository import TenantScope
 
 pytestmark = pytest.mark.redis
@@ -63,7 +63,7 @@ def test_names_are_memoised_per_school(api, app, world, mongo_commands):
     assert classroom_names(api("admin", "a"), room_a) == {"Grade 5 A"}
     with app.test_request_context():
         scope_b = TenantScope.of(world["b"]["institution"]["_id"])
-        assert ClassroomRepository(scope_b).names_by_id([room_a]) == {}
+        assert classroom_service.classroom_names(scope_b, [room_a]) == {}
 
 
 def test_a_request_that_wrote_classrooms_reads_their_names_from_mongodb(
@@ -74,7 +74,7 @@ def test_a_request_that_wrote_classrooms_reads_their_names_from_mongodb(
     with app.test_request_context():
         generations.note_write(school, "classrooms")  # its new tokens are not published yet
         mongo_commands.clear()
-        assert ClassroomRepository(TenantScope.of(school)).names_by_id([room]) == {
+        assert classroom_service.classroom_names(TenantScope.of(school), [room]) == {
             room: "Grade 5 A"
         }
     assert len(classroom_finds(mongo_commands)) == 1

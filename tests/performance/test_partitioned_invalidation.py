@@ -8,10 +8,9 @@ import pytest
 from bson import ObjectId
 
 from educatenext.attendance.repository import AttendanceRepository
-from educatenext.audit.recorder import touched_partition
 from educatenext.caching import dependencies, generations
-from educatenext.caching.dependencies import ANY_PARTITION
 from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.mongo.write_events import ANY_PARTITION, touched_partition
 from tests.performance.test_hot_path import commands_during
 from tests.performance.test_response_cache import read_until_hit
 
@@ -95,7 +94,8 @@ def test_a_write_without_a_known_classroom_stales_every_classroom(app, api, worl
     with app.app_context():  # e.g. a correction by student, across classrooms
         repository = AttendanceRepository(TenantScope.of(world["a"]["institution"]["_id"]))
         repository.collection.update_many(
-            {"studentId": ObjectId(two_rooms["a_student"])}, {"$set": {"status": "late"}}
+            repository.scoped({"studentId": ObjectId(two_rooms["a_student"])}),
+            {"$set": {"status": "late"}},
         )
         generations.publish_writes()
     fresh = admin.get(sheet(two_rooms["a"]))
@@ -161,55 +161,47 @@ def test_a_whole_collection_covers_its_partitions():
     assert not dependencies.covered({"attendance"}, ("attendance@r1",))
 
 
-def test_every_audited_write_names_the_classrooms_it_touched(app):
+def test_every_write_names_the_classrooms_it_touched(app):
     """Each write method reports its partitions (or any) to the generations of the request."""
     from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 
-    from educatenext.audit.recorder import AuditedCollection
     from educatenext.extensions import mongo
     from educatenext.platform import request_state
+    from educatenext.platform.mongo.scoped_collection import ScopedCollection
 
     school, room, other = ObjectId(), ObjectId(), ObjectId()
-    pinned = {"classroomId": room, "institutionId": school}
+    mine_only = {"institutionId": school}
+    pinned = {"classroomId": room, **mine_only}
 
     def dirty_after(write):
         stale = request_state.current().stale_generations
         stale.clear()
-        write(AuditedCollection(mongo.db.partition_probe, school, "classroomId"))
+        scope = TenantScope.of(school)
+        write(ScopedCollection(mongo.db.partition_probe, scope, "institutionId", "classroomId"))
         return {key.rsplit(":", 1)[1] for key in stale}
 
     whole, mine, anywhere = "partition_probe", f"partition_probe@{room}", "partition_probe@*"
     with app.app_context():
         assert dirty_after(lambda c: c.insert_one({**pinned, "n": 1})) == {whole, mine}
         assert dirty_after(
-            lambda c: c.insert_many([{**pinned, "n": 2}, {"institutionId": school, "n": 3}])
+            lambda c: c.insert_many([{**pinned, "n": 2}, {**mine_only, "n": 3}])
         ) == {whole, mine, anywhere}
         assert dirty_after(lambda c: c.update_one(pinned, {"$set": {"n": 4}})) == {whole, mine}
-        assert dirty_after(lambda c: c.update_many({"n": 4}, {"$set": {"n": 5}})) == {
+        assert dirty_after(lambda c: c.update_many({**mine_only, "n": 4}, {"$set": {"n": 5}})) == {
             whole,
             anywhere,
         }
-        assert dirty_after(lambda c: c.replace_one(pinned, {**pinned, "n": 6})) == {
-            whole,
-            anywhere,  # a replacement names the classroom: it may move the record
-        }
+        assert dirty_after(
+            lambda c: c.find_one_and_update(pinned, {"$set": {"classroomId": other}})
+        ) == {whole, anywhere}  # it moves the record
         assert dirty_after(
             lambda c: c.bulk_write(
                 [
                     UpdateOne(pinned, {"$set": {"n": 7}}),
-                    InsertOne({"classroomId": other, "institutionId": school}),
-                    DeleteOne({"classroomId": other}),
-                    ReplaceOne({"n": 7}, {**pinned, "n": 8}),
+                    InsertOne({"classroomId": other, **mine_only}),
+                    DeleteOne({"classroomId": other, **mine_only}),
+                    ReplaceOne({**mine_only, "n": 7}, {**pinned, "n": 8}),
                 ]
             )
         ) == {whole, mine, f"partition_probe@{other}", anywhere}
-        assert dirty_after(lambda c: c.find_one_and_replace(pinned, {**pinned, "n": 9})) == {
-            whole,
-            anywhere,
-        }
-        assert dirty_after(lambda c: c.find_one_and_delete({"n": 9})) == {whole, anywhere}
-        assert dirty_after(lambda c: c.delete_one({"classroomId": room})) == {whole, mine}
-        assert dirty_after(lambda c: c.delete_many({"institutionId": school})) == {
-            whole,
-            anywhere,
-        }
+        assert dirty_after(lambda c: c.delete_one(pinned)) == {whole, mine}

@@ -7,12 +7,12 @@ from bson import ObjectId
 from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
-from educatenext.audit.recorder import UNAUDITED, AuditedCollection
-from educatenext.caching import generations
 from educatenext.extensions import mongo
 from educatenext.platform.http.listing import name_prefix_range
 from educatenext.platform.mongo import stamps
 from educatenext.platform.mongo.query_shapes import QUERY_SHAPES
+from educatenext.platform.mongo.scoped_collection import ScopedCollection
+from educatenext.platform.mongo.write_events import announce_read
 from educatenext.platform.values import parse_object_id, utcnow
 
 JOIN_STAGES = {"$lookup": "from", "$unionWith": "coll", "$graphLookup": "from"}
@@ -90,6 +90,9 @@ class TenantRepository:
     # The collection a cached response that read this one depends on (a derived collection
     # names its source); None: this collection itself.
     cache_dependency = None
+    # False for bookkeeping collections (sessions, counters, derived summaries): their writes
+    # are not business events, so they emit no WriteEvent (no audit entry, no cache staling).
+    emits_write_events = True
 
     def __init__(self, scope, session=None):
         if not isinstance(scope, TenantScope):
@@ -99,7 +102,7 @@ class TenantRepository:
 
     @property
     def collection(self):
-        """The collection behind this repository; its writes append audit events.
+        """This tenant's view of the collection: scoped operations only, writes emit events.
 
         Whatever a caller does with it counts as a read of the whole collection.
         """
@@ -112,11 +115,9 @@ class TenantRepository:
 
     def _open(self, partition_value):
         mongo.ensure_available()
-        raw = mongo.db[self.collection_name]
-        generations.note_read(self.cache_dependency or self.collection_name, partition_value)
-        if self.collection_name in UNAUDITED:
-            return raw
-        return AuditedCollection(raw, self.scope.institution_id, self.partition_field)
+        announce_read(self.cache_dependency or self.collection_name, partition_value)
+        return ScopedCollection(mongo.db[self.collection_name], self.scope, self.tenant_field,
+                                self.partition_field, self.emits_write_events)  # fmt: skip
 
     def scoped(self, filter_=None):
         """Merge the tenant condition into a filter, refusing a conflicting one."""
@@ -224,7 +225,7 @@ class TenantRepository:
         if current is None:
             return None
         # The owner in the filter too: a platform-wide write then stales that school's cache
-        # only (see AuditedCollection.update_one), as the document it changed names it.
+        # only (see ScopedCollection.update_one), as the document it changed names it.
         owner = (
             {self.tenant_field: current[self.tenant_field]} if self.tenant_field in current else {}
         )
@@ -338,7 +339,7 @@ class TenantRepository:
             else:
                 stages.insert(0, {"$match": {self.tenant_field: self.scope.institution_id}})
         for name in joined_collections(stages):
-            generations.note_read(name)
+            announce_read(name)
         QUERY_SHAPES.record(self.collection_name, "aggregate", {"pipeline": stages})
         # Reports scan more than one index range: their own, larger budget.
         with pymongo.timeout(current_app.config["MONGO_REPORT_TIMEOUT_MS"] / 1000):
