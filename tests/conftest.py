@@ -12,7 +12,9 @@ from educatenext.config import TestingConfig
 from educatenext.extensions import limiter, mongo
 from educatenext.platform.mongo.migrations import apply_pending
 from educatenext.platform.redis.breaker import Breaker
+from tests import factories
 from tests.commands import CommandLog
+from tests.factories import PASSWORD, ROLES_IN_SCHOOL
 
 
 @pytest.fixture(scope="session")
@@ -114,10 +116,6 @@ def db(app):
         yield mongo.db
 
 
-PASSWORD = "Correct-Horse-Battery-42"
-ROLES_IN_SCHOOL = ("admin", "teacher", "student", "parent", "finance", "cashier")
-
-
 @pytest.fixture
 def world(app):
     """A super-admin and two schools (a, b), each with one user per role (password PASSWORD)."""
@@ -140,23 +138,10 @@ def world(app):
             people[school] = {"institution": institution}
             for role in ROLES_IN_SCHOOL:
                 people[school][role] = insert_user(
-                    TenantScope.of(institution["_id"]),
-                    {"name": f"{role.title()} {school.upper()}", "email": f"{role}@{school}.test",
-                     "password": PASSWORD, "role": role},
-                )  # fmt: skip
+                    TenantScope.of(institution["_id"]), factories.user(role, school)
+                )
             people[school].update(seed_school_structure(people[school]))
     return people
-
-
-def admin_identity(school):
-    """An Identity for a school's admin, to call services directly when seeding."""
-    from educatenext.auth.identity import Identity
-
-    admin = school["admin"]
-    return Identity(
-        user_id=admin["_id"], institution_id=admin["institutionId"], role="admin",
-        name=admin["name"], email=admin["email"], session_id=admin["_id"],
-    )  # fmt: skip
 
 
 def seed_school_structure(school):
@@ -167,22 +152,23 @@ def seed_school_structure(school):
     from educatenext.subjects.service import create_subject
     from educatenext.teachers.service import create_teacher
 
-    identity = admin_identity(school)
-    subject = create_subject(identity, {"name": "Mathematics", "code": "MATH"})
+    identity = factories.admin_identity(school)
+    subject = create_subject(identity, factories.subject())
     teacher = create_teacher(
         identity,
         {"userId": school["teacher"]["_id"], "employeeId": "T-1", "subjectIds": [subject["_id"]]},
     )
     classroom = create_classroom(
         identity,
-        {"name": "Grade 5 A", "academicYear": "2025-2026", "capacity": 30,
-         "primaryTeacherId": teacher["_id"], "subjectIds": [subject["_id"]]},
-    )  # fmt: skip
+        factories.classroom(primaryTeacherId=teacher["_id"], subjectIds=[subject["_id"]]),
+    )
     student = create_student(
         identity,
-        {"name": "Sam Student", "admissionYear": 2025, "classroomId": classroom["_id"],
-         "userId": school["student"]["_id"], "guardianUserIds": [school["parent"]["_id"]],
-         "medicalNotes": "Peanut allergy", "nationalId": "NID-1"},
+        factories.student(
+            classroomId=classroom["_id"], userId=school["student"]["_id"],
+            guardianUserIds=[school["parent"]["_id"]], medicalNotes="Peanut allergy",
+            nationalId="NID-1",
+        ),
     )  # fmt: skip
     enrollment = EnrollmentRepository(identity.scope).active_for(student["_id"])
     return {
@@ -253,3 +239,31 @@ def server_env(app, tmp_path):
         "RATELIMIT_KEY_PREFIX": config["RATELIMIT_KEY_PREFIX"],
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
+
+
+@pytest.fixture
+def redis_server():
+    """A redis-server of the test's own (MONITOR sees only it; the test may stop it)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mongo_commands():
+    """The MongoDB commands of apps built with MONGO_EVENT_LISTENERS=[mongo_commands]."""
+    return CommandLog()
+
+
+@pytest.fixture
+def another_worker(app, make_app):
+    """Build another "worker": an app on the same database, Redis, key prefixes and settings."""
+    shared = ("MONGO_DB_NAME", "REDIS_URL", "CACHE_KEY_PREFIX", "RATELIMIT_KEY_PREFIX",
+              "MONGO_EVENT_LISTENERS", "RESPONSE_CACHE_ENABLED")  # fmt: skip
+
+    def build(**overrides):
+        return make_app(
+            migrate=False, **{**{name: app.config[name] for name in shared}, **overrides}
+        )
+
+    return build

@@ -5,7 +5,7 @@ libraries keep private: the cache's Redis client and key prefix, the limiter's s
 whether it is dead, its header settings, and each limit it evaluated; the data layer needs
 the filter and document of a pymongo bulk operation. Everything else
 calls the functions and classes here. VERIFIED names the versions these reads were checked
-against; tests/foundation/test_library_internals.py fails with this module's name when an
+against; tests/platform/test_library_internals.py fails with this module's name when an
 installed version differs or an attribute is gone.
 """
 

@@ -11,7 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from educatenext.extensions import mongo
-from tests.identity.test_permissions import api_routes
+from tests import factories
+from tests.auth.test_permissions import api_routes
 
 pytestmark = pytest.mark.security
 
@@ -27,7 +28,7 @@ INJECTIONS = [
     ["$ne", 1],
 ]
 CREATES = {
-    "/students": {"name": "Inj", "admissionYear": 2025},
+    "/students": factories.student("Inj"),
     "/subjects": {"name": "Inj", "code": "INJ"},
     "/auth/login": {"email": "admin@a.test", "password": "x" * 10},
     "/grades": {
@@ -73,7 +74,7 @@ def test_nosql_injection_in_every_json_position(app, api, world):
                 assert "Sam Student" not in response.get_data(as_text=True)
     assert counts(app) == before
     for text in (p for p in INJECTIONS if isinstance(p, str)):
-        created = admin.post("/students", json={"name": text, "admissionYear": 2025})
+        created = admin.post("/students", json=factories.student(text))
         assert created.status_code == 201
         with app.app_context():
             assert mongo.db.students.find_one({"name": text})["name"] == text
