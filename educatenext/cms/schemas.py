@@ -248,8 +248,8 @@ class SiteCreateSchema(SiteUpdateSchema):
     )
 
 
-class SiteSchema(ResourceSchema):
-    """A site as its administrators see it: the draft, and whether it is live."""
+class SiteFields:
+    """What a site is, as its administrators and its public page both see it."""
 
     subdomain = fields.String(metadata={"example": "greenfield"})
     customDomain = fields.String(allow_none=True, metadata={"example": "www.greenfield.edu"})
@@ -258,6 +258,11 @@ class SiteSchema(ResourceSchema):
     seo = fields.Nested(SeoSchema)
     customCSS = fields.String()
     isPublished = fields.Boolean()
+
+
+class SiteSchema(ResourceSchema, SiteFields):
+    """A site as its administrators see it: the draft, and whether it is live."""
+
     publishedAt = UTCDateTime(allow_none=True)
     hasUnpublishedChanges = fields.Boolean(
         metadata={"description": "The draft differs from what the public site shows"}
@@ -271,18 +276,11 @@ class SiteEnvelopeSchema(StrictSchema):
     site = fields.Nested(SiteSchema)
 
 
-class PublicSiteSchema(ResponseSchema):
+class PublicSiteSchema(ResponseSchema, SiteFields):
     """The published site: only what its administrators published, nothing else."""
 
     id = fields.String()
     _id = fields.String(data_key="_id")
-    subdomain = fields.String(metadata={"example": "greenfield"})
-    customDomain = fields.String(allow_none=True, metadata={"example": "www.greenfield.edu"})
-    template = fields.String(metadata={"example": "modern"})
-    content = fields.Nested(ContentSchema)
-    seo = fields.Nested(SeoSchema)
-    customCSS = fields.String()
-    isPublished = fields.Boolean()
     publishedAt = UTCDateTime()
 
 

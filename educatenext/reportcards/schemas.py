@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from educatenext.analytics.schemas import StatusCountsSchema
 from educatenext.classrooms.schemas import ACADEMIC_YEAR
 from educatenext.extensions import StrictSchema
 from educatenext.grades.scale import SEMESTERS
@@ -25,15 +26,8 @@ class ReportCardCreateSchema(StrictSchema):
     remarks = fields.String(validate=validate.Length(max=1000))
 
 
-class AttendanceSummarySchema(StrictSchema):
+class AttendanceSummarySchema(StatusCountsSchema):
     """Counts per status and the attendance rate ((present + late) / all records)."""
-
-    present = fields.Integer()
-    absent = fields.Integer()
-    late = fields.Integer()
-    excused = fields.Integer()
-    total = fields.Integer()
-    rate = fields.Float(allow_none=True)
 
 
 class ReportCardSchema(ResourceSchema):
