@@ -12,7 +12,7 @@ from educatenext.audit import recorder
 from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
 from educatenext.bootstrap import bootstrap_command
-from educatenext.caching import fastlane, generations, localcopies, localmemo
+from educatenext.caching import fastlane, generations, response_copies, value_memos
 from educatenext.config import load_config
 from educatenext.extensions import api, cache, limiter, mongo
 from educatenext.metrics import requests as request_metrics
@@ -106,8 +106,8 @@ def create_app(config=None):
     guards.init_app(app)
     mongo.init_app(app)
     cache.init_app(app)
-    localcopies.init_app(app)
-    localmemo.init_app(app)
+    response_copies.init_app(app)
+    value_memos.init_app(app)
     library_internals.forget_storage_options(limiter)
     # A cache hit is served in one Redis trip before Flask's request handling (API, fastlane).
     fastlane.init_app(app)

@@ -120,10 +120,10 @@ class Config:
         # Cached responses are invalidated by every write; the TTL is only the backstop.
         self.CACHE_RESPONSE_TTL_SECONDS = env_int("CACHE_RESPONSE_TTL_SECONDS", 300)
         # Per worker: copies of entries it served, checked against Redis's tokens on each hit
-        # (educatenext.caching.localcopies); 0 turns them off.
+        # (educatenext.caching.response_copies); 0 turns them off.
         self.CACHE_LOCAL_COPIES_MAX_BYTES = env_int("CACHE_LOCAL_COPIES_MAX_BYTES", 32 << 20)
         # Per worker: small values many responses read (classroom names), checked against the
-        # generation tokens (educatenext.caching.localmemo); 0 turns them off.
+        # generation tokens (educatenext.caching.value_memos); 0 turns them off.
         self.CACHE_LOCAL_MEMO_MAX_ENTRIES = env_int("CACHE_LOCAL_MEMO_MAX_ENTRIES", 50_000)
         # A miss on an entry another worker is building waits this long for it
         # (educatenext.caching.fills); 0: every miss builds its own.

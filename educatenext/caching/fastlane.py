@@ -11,7 +11,7 @@ in an app context the normal path then shares; the same checks are done on the r
    an earlier request to that endpoint in this process (LimitPlan);
 2. the auth context (user and session), the cached response and its generation tokens are
    read in the same trip (the response only when this worker holds no copy of it:
-   localcopies); the token, the session, the role and the entry are checked exactly as on
+   response_copies); the token, the session, the role and the entry are checked exactly as on
    the normal path (the same functions).
 
 What depends only on the request (its route, the verified token, the keys, the permission,
@@ -52,7 +52,7 @@ from educatenext.auth import permissions
 from educatenext.auth.ratelimits import caller_key
 from educatenext.auth.roles import canonical_role
 from educatenext.auth.tokens import LEEWAY_SECONDS, decode_access_token
-from educatenext.caching import dependencies, generations, localcopies, responses
+from educatenext.caching import dependencies, generations, response_copies, responses
 from educatenext.extensions import cache, limiter
 from educatenext.metrics import requests as request_metrics
 from educatenext.platform import library_internals, request_state
@@ -356,7 +356,7 @@ def _route(app, req):
 def serve_hit(plan, environ):
     """(the entry, the limit counted) for a current cached GET, or None to go the normal way."""
     backend = cache.cache
-    has_copy = localcopies.store().get(plan.entry_key) is not None
+    has_copy = response_copies.store().get(plan.entry_key) is not None
     if has_copy:
         keys, redis_keys = plan.keys_without_entry, plan.redis_keys_without_entry
     else:

@@ -101,7 +101,7 @@ def current_tokens(institution_id, collection_name):
     """A tenant's tokens for a collection: as read earlier in this request, or in one trip.
 
     None when Redis fails. Kept for the rest of the request, so what it reads after this is
-    checked against tokens taken before it (see educatenext.caching.localmemo).
+    checked against tokens taken before it (see educatenext.caching.value_memos).
     """
     keys = generation_keys(institution_id, {collection_name})
     try:

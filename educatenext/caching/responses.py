@@ -18,7 +18,7 @@ import redis
 from flask import Response, current_app, request
 
 from educatenext.auth.roles import ADMIN, canonical_role
-from educatenext.caching import dependencies, fills, generations, localcopies
+from educatenext.caching import dependencies, fills, generations, response_copies
 from educatenext.extensions import cache
 from educatenext.platform import request_state
 from educatenext.platform.http.pagination import LEGACY_ALIAS
@@ -123,7 +123,7 @@ def prefetch_keys(claims, policy=None, req=request):
     if policy is None or not claims.get("inst") or not enabled():
         return []
     key, tokens = expected_keys(claims, policy, req)
-    return tokens if localcopies.store().get(key) is not None else [key, *tokens]
+    return tokens if response_copies.store().get(key) is not None else [key, *tokens]
 
 
 def expected_keys(claims, policy, req=request):
@@ -271,7 +271,7 @@ def _serve_filled(policy, key, entry):
     COALESCED.labels(area=policy.area, outcome="served").inc()
     record_cache_lookup(policy.area, hit=True)
     learn_dependencies(entry.dependencies, request)
-    localcopies.store().put(key, entry)
+    response_copies.store().put(key, entry)
     return _response(entry, "HIT")
 
 
@@ -302,7 +302,7 @@ def entry_if_current(key, identity, prefetched):
     May raise RedisError.
     """
     institution = str(identity.institution_id)
-    copies = localcopies.store()
+    copies = response_copies.store()
     entry = copies.get(key)
     if entry is not None and not _current(entry, institution, identity, prefetched):
         copies.discard(key)  # stale, or not this caller's: Redis may hold a newer entry
@@ -369,7 +369,7 @@ def _store(key, identity, dependencies, tokens, response):
     except redis.RedisError:
         log.warning("response not cached: Redis unavailable")
         return
-    localcopies.store().put(key, entry)
+    response_copies.store().put(key, entry)
 
 
 def _response(entry, state):

@@ -2,7 +2,7 @@
 
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import TEACHER
-from educatenext.caching import localmemo
+from educatenext.caching import value_memos
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.extensions import mongo
 from educatenext.platform.http.errors import APIError, not_found, validation_error
@@ -23,7 +23,7 @@ def classroom_names(scope, classroom_ids):
     repository = ClassroomRepository(scope)
     if scope.platform:
         return repository.names_of(ids)  # memos are per school
-    return localmemo.memo(repository.collection_name).lookup(
+    return value_memos.memo(repository.collection_name).lookup(
         scope.institution_id, ids, repository.names_of
     )
 

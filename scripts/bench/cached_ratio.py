@@ -4,7 +4,7 @@ Same gunicorn settings (2 sync workers, production config), same run, wrk with 6
 connections straight at gunicorn, three rounds: bare Flask /ping, the cached subject list
 (20 subjects, admin token, X-Cache: HIT) and /health. A few minutes instead of `make bench`'s
 seeding. Then the per-layer CPU cost of the same hit, in-process (scripts/bench/layer_costs.py).
-Writes docs/benchmarks/hotpath.md.
+Writes docs/benchmarks/cached_ratio.md (or the path given), never the hot-path history.
 """
 
 import sys
@@ -84,7 +84,7 @@ def main():
         "|---|---:|",
         *[_layer_row(name, spent) for name, spent in layers],
     ]
-    out = ROOT / "docs" / "benchmarks" / "hotpath.md"
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs/benchmarks/cached_ratio.md"
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")
 

@@ -68,12 +68,12 @@ def test_a_cached_read_is_one_round_trip(api, redis_server, mongo_commands):
 
 def test_a_worker_that_never_missed_still_hits_in_one_round_trip(app, api, redis_server):
     """Another worker stored the entry: this one learns what it depends on from its hits."""
-    from educatenext.caching import localcopies, responses
+    from educatenext.caching import response_copies, responses
 
     admin = api("admin", "a")
     _warm(admin)  # the misses that stored the entry (in "another worker")
     responses.LEARNED_DEPENDENCIES.clear()  # this process has never seen them
-    localcopies.init_app(app)  # nor holds a copy of the entry
+    response_copies.init_app(app)  # nor holds a copy of the entry
     assert admin.get("/students").headers["X-Cache"] == "HIT"
     seen, response = commands_during(redis_server, lambda: admin.get("/students"))
     assert response.headers["X-Cache"] == "HIT"

@@ -20,7 +20,9 @@ OVERHEAD_BYTES = 512
 
 def init_app(app):
     """One store per app (the worker's), sized by CACHE_LOCAL_COPIES_MAX_BYTES (0: off)."""
-    app.extensions["cache_local_copies"] = LocalCopies(app.config["CACHE_LOCAL_COPIES_MAX_BYTES"])
+    app.extensions["cache_local_copies"] = ResponseCopies(
+        app.config["CACHE_LOCAL_COPIES_MAX_BYTES"]
+    )
 
 
 def store():
@@ -34,7 +36,7 @@ def size_of(entry):
     return len(entry.body) + headers + OVERHEAD_BYTES
 
 
-class LocalCopies:
+class ResponseCopies:
     """Entries by key, with their expiry, bounded by total size (LRU)."""
 
     def __init__(self, max_bytes):

@@ -2,7 +2,7 @@
 
 import time
 
-from educatenext.caching.localcopies import OVERHEAD_BYTES, LocalCopies, size_of
+from educatenext.caching.response_copies import OVERHEAD_BYTES, ResponseCopies, size_of
 from educatenext.caching.responses import Entry
 
 
@@ -13,7 +13,7 @@ def entry(body=b"x" * 100, expires_in=60.0):
 
 def test_the_least_recently_used_copy_goes_first_when_full():
     one, two, three = entry(), entry(), entry()
-    copies = LocalCopies(max_bytes=2 * size_of(one))
+    copies = ResponseCopies(max_bytes=2 * size_of(one))
     copies.put("one", one)
     copies.put("two", two)
     assert copies.get("one") is one  # "two" is now the least recently used
@@ -25,14 +25,14 @@ def test_the_least_recently_used_copy_goes_first_when_full():
 
 
 def test_a_replaced_copy_is_counted_once():
-    copies = LocalCopies(max_bytes=10_000)
+    copies = ResponseCopies(max_bytes=10_000)
     copies.put("key", entry())
     copies.put("key", entry(body=b"y" * 300))
     assert copies.size == 300 + len("Content-Type") + len("application/json") + OVERHEAD_BYTES
 
 
 def test_expired_oversized_and_old_entries_are_not_kept():
-    copies = LocalCopies(max_bytes=1_000)
+    copies = ResponseCopies(max_bytes=1_000)
     copies.put("expired", entry(expires_in=-1))
     copies.put("too big", entry(body=b"z" * 1_000))
     copies.put("old", Entry((), (), "f", 200, b"{}", ()))  # stored before expires_at existed
@@ -41,7 +41,7 @@ def test_expired_oversized_and_old_entries_are_not_kept():
 
 
 def test_a_copy_expires_with_its_entry_and_can_be_discarded():
-    copies = LocalCopies(max_bytes=10_000)
+    copies = ResponseCopies(max_bytes=10_000)
     copies.put("soon", entry(expires_in=0.05))
     copies.put("later", entry())
     time.sleep(0.06)
@@ -53,6 +53,6 @@ def test_a_copy_expires_with_its_entry_and_can_be_discarded():
 
 
 def test_a_store_of_size_zero_keeps_nothing():
-    copies = LocalCopies(max_bytes=0)
+    copies = ResponseCopies(max_bytes=0)
     copies.put("key", entry())
     assert copies.get("key") is None

@@ -27,13 +27,13 @@ def memo(collection_name):
     """This app's memo of values read from a collection."""
     memos = current_app.extensions["cache_local_memos"]
     if collection_name not in memos:
-        memos[collection_name] = LocalMemo(
+        memos[collection_name] = ValueMemo(
             collection_name, current_app.config["CACHE_LOCAL_MEMO_MAX_ENTRIES"]
         )
     return memos[collection_name]
 
 
-class LocalMemo:
+class ValueMemo:
     """Values by (institution, key) with the generation tokens they were read under."""
 
     def __init__(self, collection_name, max_entries):
