@@ -50,6 +50,12 @@ VALUE_FIELDS = {
     "dueDate",
     "date",
     "reason",
+    "amountMinor",
+    "totalMinor",
+    "paidMinor",
+    "receiptNumber",
+    "number",
+    "kind",
 }
 
 

@@ -48,13 +48,22 @@ def _fingerprint():
 
 def idempotent(view):
     """Make a POST view honour the Idempotency-Key header."""
+    return _idempotent(view, required=False)
 
+
+def idempotent_required(view):
+    """Like idempotent, and a request without the header is refused (400): for POSTs whose
+    retry must never act twice, such as taking a payment."""
+    return _idempotent(view, required=True)
+
+
+def _idempotent(view, required):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get("Idempotency-Key")
-        if key is None:
+        if key is None and not required:
             return view(*args, **kwargs)
-        if not KEY_PATTERN.match(key):
+        if key is None or not KEY_PATTERN.match(key):
             raise APIError(
                 400,
                 "VALIDATION_ERROR",
@@ -62,7 +71,9 @@ def idempotent(view):
                     {
                         "location": "headers",
                         "field": "Idempotency-Key",
-                        "message": "8-128 of [A-Za-z0-9._:-].",
+                        "message": "Required here: 8-128 of [A-Za-z0-9._:-]."
+                        if key is None
+                        else "8-128 of [A-Za-z0-9._:-].",
                     }
                 ],
             )
@@ -92,7 +103,8 @@ def idempotent(view):
         )
         return response
 
-    return flask_smorest.Blueprint.doc(parameters=[HEADER_DOC])(wrapper)
+    header = {**HEADER_DOC, "required": required}
+    return flask_smorest.Blueprint.doc(parameters=[header])(wrapper)
 
 
 def _claim(repository, record_id, owner, fingerprint):

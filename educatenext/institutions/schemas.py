@@ -3,10 +3,20 @@
 from marshmallow import fields, validate
 
 from educatenext.extensions import QuerySchema, StrictSchema
+from educatenext.fees.money import DEFAULT_CURRENCY, MINOR_UNITS
 from educatenext.platform.http.schemas import PaginationQuerySchema, ResourceSchema
 from educatenext.users.schemas import NAME, EmailField, UserSchema
 
 STATUSES = ("active", "inactive")
+
+
+def currency_field(**kwargs):
+    """An ISO 4217 code of a currency the platform bills in."""
+    return fields.String(
+        validate=validate.OneOf(sorted(MINOR_UNITS)), metadata={"example": "USD"}, **kwargs
+    )
+
+
 CODE = validate.Regexp(
     r"^[a-z0-9][a-z0-9-]{1,39}$", error="2-40 lowercase letters, digits, dashes."
 )
@@ -33,6 +43,7 @@ class InstitutionCreateSchema(StrictSchema):
     contactEmail = EmailField()
     address = fields.String(validate=validate.Length(max=300))
     timezone = fields.String(validate=validate.Length(max=64))
+    currency = currency_field(load_default=DEFAULT_CURRENCY)
     admin = fields.Nested(FirstAdminSchema)
 
 
@@ -44,6 +55,7 @@ class InstitutionUpdateSchema(StrictSchema):
     contactEmail = EmailField(allow_none=True)
     address = fields.String(validate=validate.Length(max=300), allow_none=True)
     timezone = fields.String(validate=validate.Length(max=64))
+    currency = currency_field()
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
@@ -56,6 +68,7 @@ class InstitutionSchema(ResourceSchema):
     contactEmail = fields.String()
     address = fields.String()
     timezone = fields.String()
+    currency = fields.String(metadata={"example": "USD"})
     status = fields.String()
 
 

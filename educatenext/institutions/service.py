@@ -7,6 +7,7 @@ from educatenext.auth import service as auth_service
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import ADMIN, SUPER_ADMIN
 from educatenext.extensions import mongo
+from educatenext.fees.repository import FeeStructureRepository
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.platform.http.errors import APIError, not_found
 from educatenext.platform.mongo.repository import TenantScope
@@ -63,6 +64,10 @@ def update_institution(identity, institution_id, changes):
         raise APIError(
             403, "FORBIDDEN", "Only a platform super-admin changes an institution's status."
         )
+    if changes.get("currency", institution.get("currency")) != institution.get("currency"):
+        school = TenantScope.of(institution["_id"])
+        if FeeStructureRepository(school).find_one({}, projection={"_id": 1}) is not None:
+            raise APIError(409, "CONFLICT", "The currency is fixed once fees are set up.")
     updated = InstitutionRepository(scope_for(identity)).update(institution["_id"], changes)
     if changes.get("status") == "inactive":
         _revoke_members(institution["_id"])

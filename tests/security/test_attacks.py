@@ -30,6 +30,12 @@ INJECTIONS = [
 CREATES = {
     "/students": factories.student("Inj"),
     "/subjects": {"name": "Inj", "code": "INJ"},
+    "/fees/structures": {
+        "name": "Inj",
+        "academicYear": "2025-2026",
+        "heads": [{"code": "tuition", "name": "Tuition", "amountMinor": 100}],
+        "instalments": [{"dueDate": "2026-01-15"}],
+    },
     "/auth/login": {"email": "admin@a.test", "password": "x" * 10},
     "/grades": {
         "studentId": "x",

@@ -1,0 +1,1 @@
+"""Fees: structures, invoices, payments and refunds, in integer minor units."""

@@ -1,0 +1,98 @@
+"""Fee structures, invoices and payments of one institution."""
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from educatenext.platform.mongo.repository import TenantRepository
+from educatenext.platform.values import utcnow
+
+
+class FeeStructureRepository(TenantRepository):
+    """What a school charges for a year: heads, instalments, the late-fee rule."""
+
+    collection_name = "fee_structures"
+
+
+class InvoiceRepository(TenantRepository):
+    """One student's bill from one fee structure; paidMinor moves only with a payment."""
+
+    collection_name = "invoices"
+
+    def existing_students(self, structure_id, student_ids):
+        """Which of these students already have an invoice from the structure."""
+        query = {"structureId": structure_id, "studentId": {"$in": list(student_ids)}}
+        return {doc["studentId"] for doc in self.find(query, projection={"studentId": 1})}
+
+    def insert_new(self, documents):
+        """Insert invoices, skipping any another request inserted first (the unique index of
+        structure and student); returns those this call inserted."""
+        inserted = []
+        for document in documents:
+            try:
+                inserted.append(self.insert(document))
+            except DuplicateKeyError:
+                continue  # the same student's invoice, from a concurrent generation
+        return inserted
+
+    def record_payment(self, invoice_id, amount_minor):
+        """Add a payment to an open invoice if it fits in the balance; the new invoice or None.
+
+        One conditional update: two cashiers paying the same invoice at once cannot both
+        fit, whatever the order.
+        """
+        fits = {"$lte": [{"$add": ["$paidMinor", amount_minor]}, "$totalMinor"]}
+        invoice = self.collection.find_one_and_update(
+            self.scoped(
+                {"_id": invoice_id, "status": {"$in": ["issued", "partially_paid"]}, "$expr": fits}
+            ),
+            {"$inc": {"paidMinor": amount_minor}, "$set": {"updatedAt": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+            session=self.session,
+        )
+        return invoice and self._settle_status(invoice)
+
+    def record_refund(self, invoice_id, amount_minor):
+        """Take a refund off what was paid, if that much was; the new invoice or None."""
+        invoice = self.collection.find_one_and_update(
+            self.scoped({"_id": invoice_id, "paidMinor": {"$gte": amount_minor}}),
+            {"$inc": {"paidMinor": -amount_minor}, "$set": {"updatedAt": utcnow()}},
+            return_document=ReturnDocument.AFTER,
+            session=self.session,
+        )
+        return invoice and self._settle_status(invoice)
+
+    def _settle_status(self, invoice):
+        """The status the paid amount gives an open invoice (void and draft stay as they are)."""
+        if invoice["status"] not in ("issued", "partially_paid", "paid"):
+            return invoice
+        paid, total = invoice["paidMinor"], invoice["totalMinor"]
+        status = "paid" if paid >= total else "partially_paid" if paid else "issued"
+        if status != invoice["status"]:
+            # Only while paidMinor is still what this status was computed from: a payment
+            # that landed since sets the status for its own amount.
+            self.collection.update_one(
+                self.scoped({"_id": invoice["_id"], "paidMinor": paid}),
+                {"$set": {"status": status}},
+                session=self.session,
+            )
+            invoice = {**invoice, "status": status}
+        return invoice
+
+
+class PaymentRepository(TenantRepository):
+    """Payments and refunds: entries are only ever added, never edited or removed."""
+
+    collection_name = "payments"
+
+    def refunded_minor(self, payment_id):
+        """How much of a payment has been refunded so far."""
+        refunds = self.find({"refundOf": payment_id}, projection={"amountMinor": 1})
+        return sum(refund["amountMinor"] for refund in refunds)
+
+    def update(self, document_id, changes, *, extra_filter=None):
+        """Refused: a payment is corrected by a refund entry, never edited."""
+        raise PermissionError("payments are append-only")
+
+    def update_many(self, filter_, changes):
+        """Refused: a payment is corrected by a refund entry, never edited."""
+        raise PermissionError("payments are append-only")

@@ -1,0 +1,241 @@
+"""/api/v1/fees: fee structures, invoices, payments and refunds."""
+
+from flask.views import MethodView
+
+from educatenext.auth.identity import current_identity
+from educatenext.auth.permissions import allow
+from educatenext.auth.ratelimits import resource_limits
+from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, PARENT, STUDENT
+from educatenext.extensions import Blueprint
+from educatenext.fees import service
+from educatenext.fees.schemas import (
+    DiscountSchema,
+    FeeStructureCreateSchema,
+    FeeStructureEnvelopeSchema,
+    FeeStructureQuerySchema,
+    FeeStructureSchema,
+    FeeStructureUpdateSchema,
+    InvoiceBatchSchema,
+    InvoiceEnvelopeSchema,
+    InvoiceGenerateSchema,
+    InvoiceQuerySchema,
+    InvoiceSchema,
+    PaymentCreateSchema,
+    PaymentEnvelopeSchema,
+    PaymentQuerySchema,
+    PaymentSchema,
+    RefundCreateSchema,
+    VoidSchema,
+)
+from educatenext.idempotency.service import idempotent, idempotent_required
+from educatenext.platform.http.pagination import page_window, pagination_headers
+
+blp = Blueprint("fees", __name__, url_prefix="/fees", description="Fees and payments")
+MANAGERS = (ADMIN, FINANCE)
+TELLERS = (ADMIN, FINANCE, CASHIER)
+READERS = (ADMIN, FINANCE, CASHIER, PARENT, STUDENT)
+STRUCTURE_EXAMPLE = {
+    "name": "Grade 5 2025-2026", "academicYear": "2025-2026",
+    "heads": [{"code": "tuition", "name": "Tuition", "amountMinor": 120000},
+              {"code": "transport", "name": "Bus", "amountMinor": 30000}],
+    "instalments": [{"dueDate": "2025-09-15"}, {"dueDate": "2026-01-15"}],
+    "lateFee": {"amountMinor": 2500, "graceDays": 14},
+}  # fmt: skip
+
+
+@blp.route("/structures")
+class StructureList(MethodView):
+    """A school's fee structures."""
+
+    decorators = resource_limits()
+
+    @allow(*TELLERS)
+    @blp.arguments(FeeStructureQuerySchema, location="query")
+    @blp.response(200, FeeStructureSchema(many=True))
+    def get(self, args):
+        """List fee structures."""
+        page, limit = page_window(args)
+        items, total = service.list_structures(current_identity(), args, page, limit)
+        return items, 200, pagination_headers(total, page, limit)
+
+    @allow(*MANAGERS)
+    @idempotent
+    @blp.arguments(FeeStructureCreateSchema, example=STRUCTURE_EXAMPLE)
+    @blp.response(201, FeeStructureEnvelopeSchema)
+    def post(self, payload):
+        """Create a fee structure (amounts in minor units of the school's currency)."""
+        structure = service.create_structure(current_identity(), payload)
+        return {"message": "Fee structure created.", "structure": structure}
+
+
+@blp.route("/structures/<structure_id>")
+class StructureDetail(MethodView):
+    """One fee structure."""
+
+    decorators = resource_limits()
+
+    @allow(*TELLERS)
+    @blp.response(200, FeeStructureSchema)
+    def get(self, structure_id):
+        """Get a fee structure."""
+        return service.get_structure(current_identity(), structure_id)
+
+    @allow(*MANAGERS)
+    @blp.arguments(FeeStructureUpdateSchema)
+    @blp.response(200, FeeStructureEnvelopeSchema)
+    def patch(self, changes, structure_id):
+        """Rename or archive a fee structure."""
+        structure = service.update_structure(current_identity(), structure_id, changes)
+        return {"message": "Fee structure updated.", "structure": structure}
+
+
+@blp.route("/structures/<structure_id>/invoices")
+class StructureInvoices(MethodView):
+    """Billing students from a structure."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @idempotent
+    @blp.arguments(InvoiceGenerateSchema, example={"classroomId": "665f1c2ab7e4a1d2c3b4a5e1"})
+    @blp.response(201, InvoiceBatchSchema)
+    def post(self, request, structure_id):
+        """Invoice a classroom's active students or named students (once each)."""
+        created, existing = service.generate_invoices(current_identity(), structure_id, request)
+        return {
+            "message": f"{len(created)} invoices created.",
+            "created": len(created),
+            "existing": existing,
+            "invoices": created,
+        }
+
+
+@blp.route("/invoices")
+class InvoiceList(MethodView):
+    """Invoices: finance and cashiers see all, parents their children's, students their own."""
+
+    decorators = resource_limits()
+
+    @allow(*READERS)
+    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.response(200, InvoiceSchema(many=True))
+    def get(self, args):
+        """List invoices."""
+        page, limit = page_window(args)
+        items, total = service.list_invoices(current_identity(), args, page, limit)
+        return items, 200, pagination_headers(total, page, limit)
+
+
+@blp.route("/invoices/<invoice_id>")
+class InvoiceDetail(MethodView):
+    """One invoice."""
+
+    decorators = resource_limits()
+
+    @allow(*READERS)
+    @blp.response(200, InvoiceSchema)
+    def get(self, invoice_id):
+        """Get an invoice with its balance."""
+        return service.get_invoice(current_identity(), invoice_id)
+
+
+@blp.route("/invoices/<invoice_id>/issue")
+class InvoiceIssue(MethodView):
+    """Issuing a draft."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @blp.response(200, InvoiceEnvelopeSchema)
+    def post(self, invoice_id):
+        """Make a draft invoice payable."""
+        invoice = service.issue_invoice(current_identity(), invoice_id)
+        return {"message": "Invoice issued.", "invoice": invoice}
+
+
+@blp.route("/invoices/<invoice_id>/discounts")
+class InvoiceDiscounts(MethodView):
+    """Discounts and waivers."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @idempotent
+    @blp.arguments(DiscountSchema, example={"reason": "Sibling discount", "percentBp": 1000})
+    @blp.response(201, InvoiceEnvelopeSchema)
+    def post(self, discount, invoice_id):
+        """Take a discount or waiver off an invoice (with its reason; audited)."""
+        invoice = service.add_discount(current_identity(), invoice_id, discount)
+        return {"message": "Discount applied.", "invoice": invoice}
+
+
+@blp.route("/invoices/<invoice_id>/void")
+class InvoiceVoid(MethodView):
+    """Cancelling an invoice."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @blp.arguments(VoidSchema)
+    @blp.response(200, InvoiceEnvelopeSchema)
+    def post(self, body, invoice_id):
+        """Void an invoice nothing was paid on."""
+        invoice = service.void_invoice(current_identity(), invoice_id, body["reason"])
+        return {"message": "Invoice voided.", "invoice": invoice}
+
+
+@blp.route("/payments")
+class PaymentList(MethodView):
+    """Payments and refunds."""
+
+    decorators = resource_limits()
+
+    @allow(*READERS)
+    @blp.arguments(PaymentQuerySchema, location="query")
+    @blp.response(200, PaymentSchema(many=True))
+    def get(self, args):
+        """List payments and refunds."""
+        page, limit = page_window(args)
+        items, total = service.list_payments(current_identity(), args, page, limit)
+        return items, 200, pagination_headers(total, page, limit)
+
+    @allow(*TELLERS)
+    @idempotent_required
+    @blp.arguments(
+        PaymentCreateSchema,
+        example={"invoiceId": "665f1c2ab7e4a1d2c3b4a5f6", "amountMinor": 50000, "method": "cash"},
+    )
+    @blp.response(201, PaymentEnvelopeSchema)
+    def post(self, payload):
+        """Take a payment (Idempotency-Key required: a retry never charges twice)."""
+        payment, invoice = service.take_payment(current_identity(), payload)
+        return {"message": "Payment recorded.", "payment": payment, "invoice": invoice}
+
+
+@blp.route("/payments/<payment_id>")
+class PaymentDetail(MethodView):
+    """One payment or refund."""
+
+    decorators = resource_limits()
+
+    @allow(*READERS)
+    @blp.response(200, PaymentSchema)
+    def get(self, payment_id):
+        """Get a payment or refund."""
+        return service.get_payment(current_identity(), payment_id)
+
+
+@blp.route("/payments/<payment_id>/refunds")
+class PaymentRefunds(MethodView):
+    """Refunds of a payment."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @idempotent_required
+    @blp.arguments(RefundCreateSchema, example={"amountMinor": 10000, "reason": "Overcharged"})
+    @blp.response(201, PaymentEnvelopeSchema)
+    def post(self, refund, payment_id):
+        """Refund part or all of a payment, as a new entry (the payment is never edited)."""
+        entry, invoice = service.refund_payment(current_identity(), payment_id, refund)
+        return {"message": "Refund recorded.", "payment": entry, "invoice": invoice}

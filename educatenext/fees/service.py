@@ -1,0 +1,335 @@
+"""Fee rules: structures bill students, payments settle invoices, nothing is ever overpaid.
+
+Every amount is an integer of minor units in the school's currency (fees.money). An
+invoice's paidMinor is changed only in the transaction that adds the payment or refund
+entry, by a conditional update that cannot take it past the total or below zero.
+"""
+
+from educatenext.auth.roles import PARENT, STUDENT
+from educatenext.classrooms.repository import ClassroomRepository
+from educatenext.extensions import mongo
+from educatenext.fees.money import DEFAULT_CURRENCY, percent_of, split_evenly
+from educatenext.fees.repository import (
+    FeeStructureRepository,
+    InvoiceRepository,
+    PaymentRepository,
+)
+from educatenext.institutions.repository import InstitutionRepository
+from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.values import utcnow
+from educatenext.students.repository import CounterRepository, StudentRepository
+
+OPEN = ("issued", "partially_paid")
+
+
+def school_currency(scope):
+    """The ISO 4217 currency the school bills in."""
+    institution = InstitutionRepository(scope).find_one({}, projection={"currency": 1}) or {}
+    return institution.get("currency") or DEFAULT_CURRENCY
+
+
+# Structures.
+
+
+def create_structure(identity, payload):
+    """Store a structure in the school's currency; its classrooms must be the school's."""
+    classroom_ids = payload.get("classroomIds", [])
+    known = ClassroomRepository(identity.scope).find(
+        {"_id": {"$in": classroom_ids}}, projection={"_id": 1}
+    )
+    if len(known) != len(set(classroom_ids)):
+        raise validation_error({"json": {"classroomIds": ["Not classrooms of this school."]}})
+    total = sum(head["amountMinor"] for head in payload["heads"])
+    document = {
+        "lateFee": None,
+        **payload,
+        "currency": school_currency(identity.scope),
+        "totalMinor": total,
+        "status": "active",
+    }
+    return FeeStructureRepository(identity.scope).insert(document)
+
+
+def list_structures(identity, args, page, limit):
+    """(structures, total) for one page."""
+    query = {key: args[key] for key in ("academicYear", "status") if key in args}
+    return FeeStructureRepository(identity.scope).page(
+        query, sort=args["sort_spec"], page=page, limit=limit
+    )
+
+
+def get_structure(identity, structure_id):
+    """One structure of the school, or 404."""
+    structure = FeeStructureRepository(identity.scope).get(structure_id)
+    if structure is None:
+        raise not_found("Fee structure")
+    return structure
+
+
+def update_structure(identity, structure_id, changes):
+    """Rename or archive a structure (its invoices stay as they were issued)."""
+    structure = get_structure(identity, structure_id)
+    return FeeStructureRepository(identity.scope).update(structure["_id"], changes)
+
+
+# Invoices.
+
+
+def generate_invoices(identity, structure_id, request):
+    """Bill each student once from a structure: (created, how many already had one).
+
+    Running it again creates nothing new: a student with an invoice from the structure is
+    skipped, and the unique index of (school, structure, student) settles a race.
+    """
+    structure = get_structure(identity, structure_id)
+    if structure["status"] != "active":
+        raise APIError(409, "CONFLICT", "This fee structure is archived.")
+    students = _billed_students(identity, structure, request)
+    invoices = InvoiceRepository(identity.scope)
+    already = invoices.existing_students(structure["_id"], [s["_id"] for s in students])
+    counters = CounterRepository(identity.scope)
+    now = utcnow()
+    documents = [
+        _invoice_for(structure, student, counters.next_value("invoice"), request["issue"], now)
+        for student in students
+        if student["_id"] not in already
+    ]
+    return invoices.insert_new(documents), len(already)
+
+
+def _billed_students(identity, structure, request):
+    students = StudentRepository(identity.scope)
+    projection = {"classroomId": 1, "status": 1}
+    if "classroomId" in request:
+        chosen = students.find(
+            {"classroomId": request["classroomId"], "status": "active"}, projection=projection
+        )
+        if not chosen and ClassroomRepository(identity.scope).get(request["classroomId"]) is None:
+            raise validation_error({"json": {"classroomId": ["Not a classroom of this school."]}})
+    else:
+        wanted = set(request["studentIds"])
+        chosen = students.find({"_id": {"$in": list(wanted)}}, projection=projection)
+        if len(chosen) != len(wanted):
+            raise validation_error({"json": {"studentIds": ["Not students of this school."]}})
+    allowed = set(structure.get("classroomIds") or [])
+    if allowed and any(student.get("classroomId") not in allowed for student in chosen):
+        raise validation_error(
+            {"json": {"classroomId": ["The structure does not apply to every student named."]}}
+        )
+    return chosen
+
+
+def _invoice_for(structure, student, number, issue, now):
+    lines = [
+        {key: head[key] for key in ("code", "name", "amountMinor")} for head in structure["heads"]
+    ]
+    total = sum(line["amountMinor"] for line in lines)
+    return {
+        "number": f"INV-{number:06d}",
+        "structureId": structure["_id"],
+        "studentId": student["_id"],
+        "classroomId": student.get("classroomId"),
+        "academicYear": structure["academicYear"],
+        "currency": structure["currency"],
+        "lines": lines,
+        "discounts": [],
+        "totalMinor": total,
+        "paidMinor": 0,
+        "instalments": _instalments(structure["instalments"], total),
+        "status": "issued" if issue else "draft",
+        "issuedAt": now if issue else None,
+    }
+
+
+def _instalments(schedule, total):
+    shares = split_evenly(total, len(schedule))
+    return [
+        {"dueDate": due["dueDate"], "amountMinor": share}
+        for due, share in zip(schedule, shares, strict=True)
+    ]
+
+
+def visible_filter(identity, args):
+    """The invoice or payment filter for the caller: parents their children, students own."""
+    query = {key: args[key] for key in ("studentId", "classroomId", "structureId", "status",
+                                        "invoiceId", "kind") if key in args}  # fmt: skip
+    if identity.role in (PARENT, STUDENT):
+        mine = (
+            list(identity.child_student_ids) if identity.role == PARENT else [identity.student_id]
+        )
+        mine = [student_id for student_id in mine if student_id is not None]
+        if "studentId" in query and query["studentId"] not in mine:
+            mine = []
+        query["studentId"] = {"$in": mine}
+    return query
+
+
+def list_invoices(identity, args, page, limit):
+    """(invoices, total) the caller may see, for one page."""
+    return InvoiceRepository(identity.scope).page(
+        visible_filter(identity, args), sort=args["sort_spec"], page=page, limit=limit
+    )
+
+
+def get_invoice(identity, invoice_id):
+    """One invoice the caller may see, or 404."""
+    invoice = InvoiceRepository(identity.scope).get(invoice_id)
+    if invoice is None or not _may_see(identity, invoice):
+        raise not_found("Invoice")
+    return invoice
+
+
+def _may_see(identity, record):
+    if identity.role == PARENT:
+        return record["studentId"] in identity.child_student_ids
+    if identity.role == STUDENT:
+        return record["studentId"] == identity.student_id
+    return True
+
+
+def issue_invoice(identity, invoice_id):
+    """A draft becomes payable."""
+    invoice = get_invoice(identity, invoice_id)
+    issued = InvoiceRepository(identity.scope).update(
+        invoice["_id"], {"status": "issued", "issuedAt": utcnow()}, extra_filter={"status": "draft"}
+    )
+    if issued is None:
+        raise APIError(409, "CONFLICT", "Only a draft invoice can be issued.")
+    return issued
+
+
+def add_discount(identity, invoice_id, discount):
+    """Take a discount or waiver off the total, never below what is already paid."""
+    invoice = get_invoice(identity, invoice_id)
+    if invoice["status"] not in ("draft", *OPEN):
+        raise APIError(409, "CONFLICT", "A paid or void invoice takes no discount.")
+    billed = sum(line["amountMinor"] for line in invoice["lines"])
+    amount = discount.get("amountMinor") or percent_of(billed, discount["percentBp"])
+    total = invoice["totalMinor"] - amount
+    if amount < 1 or total < invoice["paidMinor"]:
+        raise validation_error(
+            {"json": {"amountMinor": ["More than the invoice's unpaid balance."]}}
+        )
+    entry = {**discount, "amountMinor": amount, "grantedBy": identity.user_id, "at": utcnow()}
+    changes = {
+        "discounts": [*invoice["discounts"], entry],
+        "totalMinor": total,
+        "instalments": _instalments(invoice["instalments"], total),
+    }
+    if total == invoice["paidMinor"] and invoice["status"] in OPEN:
+        changes["status"] = "paid"
+    # Only if nothing was paid or discounted since the read (else the caller retries).
+    same = {"totalMinor": invoice["totalMinor"], "paidMinor": invoice["paidMinor"]}
+    updated = InvoiceRepository(identity.scope).update(invoice["_id"], changes, extra_filter=same)
+    if updated is None:
+        raise APIError(409, "CONFLICT", "The invoice changed meanwhile; try again.")
+    return updated
+
+
+def void_invoice(identity, invoice_id, reason):
+    """Cancel an invoice nothing was paid on (refund first when something was)."""
+    invoice = get_invoice(identity, invoice_id)
+    voided = InvoiceRepository(identity.scope).update(
+        invoice["_id"],
+        {"status": "void", "voidReason": reason, "voidedAt": utcnow()},
+        extra_filter={"paidMinor": 0, "status": {"$ne": "void"}},
+    )
+    if voided is None:
+        raise APIError(409, "CONFLICT", "Only an invoice with nothing paid can be voided.")
+    return voided
+
+
+# Payments.
+
+
+def take_payment(identity, payload):
+    """Record a payment with the next receipt number, in one transaction with the invoice.
+
+    The receipt counter, the invoice's paid amount and the payment entry commit together or
+    not at all, so receipt numbers have no gaps and no payment is lost or counted twice.
+    """
+    invoice = get_invoice(identity, payload["invoiceId"])
+
+    def write(session):
+        updated = InvoiceRepository(identity.scope, session=session).record_payment(
+            invoice["_id"], payload["amountMinor"]
+        )
+        if updated is None:
+            raise _refused_payment(identity, invoice["_id"], payload["amountMinor"])
+        number = CounterRepository(identity.scope, session=session).next_value("receipt")
+        payment = PaymentRepository(identity.scope, session=session).insert(
+            {
+                **payload,
+                "kind": "payment",
+                "invoiceId": invoice["_id"],
+                "studentId": invoice["studentId"],
+                "currency": invoice["currency"],
+                "receiptNumber": f"R-{number:06d}",
+                "receivedBy": identity.user_id,
+            }
+        )
+        return payment, updated
+
+    with mongo.client.start_session() as session:
+        return session.with_transaction(write)
+
+
+def _refused_payment(identity, invoice_id, amount):
+    current = InvoiceRepository(identity.scope).get(invoice_id)
+    if current["status"] not in OPEN:
+        return APIError(409, "CONFLICT", f"A {current['status']} invoice takes no payment.")
+    balance = current["totalMinor"] - current["paidMinor"]
+    return APIError(
+        409, "CONFLICT", "The payment is more than the invoice's balance.",
+        details=[{"field": "amountMinor", "message": f"At most {balance}.", "location": "json"}],
+    )  # fmt: skip
+
+
+def refund_payment(identity, payment_id, refund):
+    """Give back part or all of a payment, as a new refund entry with its own receipt."""
+    payment = get_payment(identity, payment_id)
+    if payment["kind"] != "payment":
+        raise APIError(409, "CONFLICT", "Only a payment can be refunded.")
+
+    def write(session):
+        payments = PaymentRepository(identity.scope, session=session)
+        if payments.refunded_minor(payment["_id"]) + refund["amountMinor"] > payment["amountMinor"]:
+            raise APIError(409, "CONFLICT", "More than what is left of the payment.")
+        updated = InvoiceRepository(identity.scope, session=session).record_refund(
+            payment["invoiceId"], refund["amountMinor"]
+        )
+        if updated is None:
+            raise APIError(409, "CONFLICT", "More than what is paid on the invoice.")
+        number = CounterRepository(identity.scope, session=session).next_value("receipt")
+        entry = payments.insert(
+            {
+                **refund,
+                "kind": "refund",
+                "invoiceId": payment["invoiceId"],
+                "studentId": payment["studentId"],
+                "currency": payment["currency"],
+                "method": payment["method"],
+                "refundOf": payment["_id"],
+                "receiptNumber": f"R-{number:06d}",
+                "receivedBy": identity.user_id,
+            }
+        )
+        return entry, updated
+
+    with mongo.client.start_session() as session:
+        return session.with_transaction(write)
+
+
+def list_payments(identity, args, page, limit):
+    """(payments and refunds, total) the caller may see, for one page."""
+    return PaymentRepository(identity.scope).page(
+        visible_filter(identity, args), sort=args["sort_spec"], page=page, limit=limit
+    )
+
+
+def get_payment(identity, payment_id):
+    """One payment or refund the caller may see, or 404."""
+    payment = PaymentRepository(identity.scope).get(payment_id)
+    if payment is None or not _may_see(identity, payment):
+        raise not_found("Payment")
+    return payment

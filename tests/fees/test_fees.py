@@ -1,0 +1,273 @@
+"""Fees end to end: a finance user bills a class of 40, cashiers take payments, parents look."""
+
+import threading
+
+import pytest
+from bson import ObjectId
+
+from tests import factories
+
+pytestmark = pytest.mark.mongo
+
+STRUCTURE = {
+    "name": "Grade 6 2025-2026",
+    "academicYear": "2025-2026",
+    "heads": [
+        {"code": "tuition", "name": "Tuition", "amountMinor": 100_000},
+        {"code": "transport", "name": "Bus", "amountMinor": 20_001},
+    ],
+    "instalments": [
+        {"dueDate": "2025-09-15"},
+        {"dueDate": "2026-01-15"},
+        {"dueDate": "2026-04-15"},
+    ],
+    "lateFee": {"amountMinor": 2_500, "graceDays": 14},
+}
+KEYS = iter(f"pay-key-{n:06d}" for n in range(10**6))
+
+
+def keyed(key=None):
+    """Headers with an Idempotency-Key (a fresh one unless given)."""
+    return {"Idempotency-Key": key or next(KEYS)}
+
+
+@pytest.fixture
+def billed(api, world):
+    """A class of 40 and an issued invoice for each, from a fresh structure."""
+    room = api().post("/classrooms", json=factories.classroom("Grade 6 B", capacity=45))
+    room_id = (room.get_json().get("classroom") or room.get_json())["id"]
+    students = [factories.student(f"Pupil {n:02d}", classroomId=room_id) for n in range(40)]
+    assert api().post("/students/bulk", json={"students": students}).status_code in (200, 201)
+    finance = api("finance")
+    created = finance.post("/fees/structures", json=STRUCTURE)
+    assert created.status_code == 201, created.get_json()
+    structure = created.get_json()["structure"]
+    batch = finance.post(
+        f"/fees/structures/{structure['id']}/invoices", json={"classroomId": room_id, "issue": True}
+    )
+    assert batch.status_code == 201, batch.get_json()
+    return {"room": room_id, "structure": structure, "batch": batch.get_json()}
+
+
+def test_a_year_of_fees_bills_each_student_of_a_class_once(api, billed, db):
+    structure, batch = billed["structure"], billed["batch"]
+    assert structure["currency"] == "USD"
+    assert structure["totalMinor"] == 120_001
+    assert (batch["created"], batch["existing"]) == (40, 0)
+    invoice = batch["invoices"][0]
+    assert [line["amountMinor"] for line in invoice["lines"]] == [100_000, 20_001]
+    assert [i["amountMinor"] for i in invoice["instalments"]] == [40_001, 40_000, 40_000]
+    assert (invoice["status"], invoice["balanceMinor"]) == ("issued", 120_001)
+    again = api("finance").post(
+        f"/fees/structures/{structure['id']}/invoices",
+        json={"classroomId": billed["room"], "issue": True},
+    )
+    assert (again.get_json()["created"], again.get_json()["existing"]) == (0, 40)
+    assert db.invoices.count_documents({"structureId": ObjectId(structure["id"])}) == 40
+    numbers = {doc["number"] for doc in db.invoices.find({}, {"number": 1})}
+    assert len(numbers) == 40
+
+
+def test_partial_and_full_payments_settle_the_invoice_with_gap_free_receipts(api, billed, db):
+    cashier = api("cashier")
+    invoice = billed["batch"]["invoices"][0]
+    first = cashier.post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 50_000, "method": "cash"},
+    )  # fmt: skip
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["invoice"]["status"] == "partially_paid"
+    assert first.get_json()["invoice"]["balanceMinor"] == 70_001
+    too_much = cashier.post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 70_002, "method": "cash"},
+    )  # fmt: skip
+    assert too_much.status_code == 409
+    assert too_much.get_json()["details"][0]["message"] == "At most 70001."
+    rest = cashier.post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 70_001, "method": "card",
+              "reference": "POS-7781"},
+    )  # fmt: skip
+    assert rest.get_json()["invoice"]["status"] == "paid"
+    receipts = [
+        first.get_json()["payment"]["receiptNumber"],
+        rest.get_json()["payment"]["receiptNumber"],
+    ]
+    assert receipts == ["R-000001", "R-000002"]  # the refused payment took no number
+    stored = db.invoices.find_one({"_id": ObjectId(invoice["id"])})
+    assert (stored["paidMinor"], stored["status"]) == (120_001, "paid")
+    closed = cashier.post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 1, "method": "cash"},
+    )  # fmt: skip
+    assert closed.status_code == 409
+
+
+def test_two_cashiers_paying_one_invoice_at_once_cannot_overpay(app, auth_headers, billed, db):
+    invoice = billed["batch"]["invoices"][1]
+    attempts, answers = 8, []
+    start = threading.Barrier(attempts)
+    headers = [auth_headers("cashier"), auth_headers("finance")]
+
+    def pay(number):
+        client = app.test_client()
+        start.wait()
+        answers.append(
+            client.post(
+                "/api/v1/fees/payments",
+                headers={**headers[number % 2], **keyed(f"race-{number:04d}-key")},
+                json={"invoiceId": invoice["id"], "amountMinor": 70_000, "method": "cash"},
+            ).status_code
+        )
+
+    threads = [threading.Thread(target=pay, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [201] + [409] * (attempts - 1)
+    stored = db.invoices.find_one({"_id": ObjectId(invoice["id"])})
+    payments = list(db.payments.find({"invoiceId": stored["_id"]}))
+    assert stored["paidMinor"] == sum(p["amountMinor"] for p in payments) == 70_000
+    assert stored["status"] == "partially_paid"
+
+
+def test_a_payment_needs_an_idempotency_key_and_a_retry_charges_once(api, billed, db):
+    cashier = api("cashier")
+    invoice = billed["batch"]["invoices"][2]
+    body = {"invoiceId": invoice["id"], "amountMinor": 10_000, "method": "cash"}
+    missing = cashier.post("/fees/payments", json=body)
+    assert missing.status_code == 400
+    assert missing.get_json()["details"][0]["field"] == "Idempotency-Key"
+    first = cashier.post("/fees/payments", headers=keyed("retry-once-1"), json=body)
+    retry = cashier.post("/fees/payments", headers=keyed("retry-once-1"), json=body)
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert db.payments.count_documents({"invoiceId": ObjectId(invoice["id"])}) == 1
+    wire = cashier.post("/fees/payments", headers=keyed(), json={**body, "method": "bank_transfer"})
+    assert wire.get_json()["details"][0]["field"] == "reference"
+
+
+def test_a_refund_is_a_new_entry_and_never_more_than_was_paid(api, billed, db):
+    invoice = billed["batch"]["invoices"][3]
+    paid = api("cashier").post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 30_000, "method": "cash"},
+    ).get_json()["payment"]  # fmt: skip
+    assert api("cashier").post(
+        f"/fees/payments/{paid['id']}/refunds", headers=keyed(),
+        json={"amountMinor": 1, "reason": "Typo"},
+    ).status_code == 403  # fmt: skip
+    refund = api("finance").post(
+        f"/fees/payments/{paid['id']}/refunds", headers=keyed(),
+        json={"amountMinor": 12_000, "reason": "Bus not used in term one"},
+    )  # fmt: skip
+    assert refund.status_code == 201, refund.get_json()
+    entry = refund.get_json()["payment"]
+    assert (entry["kind"], entry["refundOf"], entry["amountMinor"]) == (
+        "refund",
+        paid["id"],
+        12_000,
+    )
+    assert refund.get_json()["invoice"]["paidMinor"] == 18_000
+    over = api("finance").post(
+        f"/fees/payments/{paid['id']}/refunds", headers=keyed(),
+        json={"amountMinor": 18_001, "reason": "Too much"},
+    )  # fmt: skip
+    assert over.status_code == 409
+    original = db.payments.find_one({"_id": ObjectId(paid["id"])})
+    assert original["amountMinor"] == 30_000
+    assert original["createdAt"] == original["updatedAt"]  # never edited
+
+
+def test_discounts_round_and_are_audited_and_void_needs_nothing_paid(api, billed, db):
+    finance = api("finance")
+    invoice = billed["batch"]["invoices"][4]
+    assert (
+        finance.post(
+            f"/fees/invoices/{invoice['id']}/discounts", json={"percentBp": 1250}
+        ).status_code
+        == 400
+    )
+    discounted = finance.post(
+        f"/fees/invoices/{invoice['id']}/discounts",
+        json={"percentBp": 1250, "reason": "Sibling discount"},
+    )
+    assert discounted.status_code == 201, discounted.get_json()
+    after = discounted.get_json()["invoice"]
+    assert after["totalMinor"] == 120_001 - 15_000  # 12.5% of 120,001 is 15,000.125
+    assert sum(i["amountMinor"] for i in after["instalments"]) == after["totalMinor"]
+    event = db.audit_events.find_one(
+        {"resourceType": "invoices", "action": "update", "fields": "discounts"}
+    )
+    assert event["values"]["totalMinor"] == 105_001
+    voided = finance.post(f"/fees/invoices/{invoice['id']}/void", json={"reason": "Left school"})
+    assert voided.get_json()["invoice"]["status"] == "void"
+    assert voided.get_json()["invoice"]["balanceMinor"] == 0
+    paid_one = billed["batch"]["invoices"][5]
+    api("cashier").post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": paid_one["id"], "amountMinor": 1, "method": "cash"},
+    )  # fmt: skip
+    refused = finance.post(f"/fees/invoices/{paid_one['id']}/void", json={"reason": "Left"})
+    assert refused.status_code == 409
+
+
+def test_who_sees_which_invoices(api, world, billed):
+    sam = str(world["a"]["student_record"]["_id"])
+    finance = api("finance")
+    grade_6 = finance.post(
+        "/fees/structures",
+        json={**STRUCTURE, "name": "Grade 6 only", "classroomIds": [billed["room"]]},
+    ).get_json()["structure"]
+    refused = finance.post(f"/fees/structures/{grade_6['id']}/invoices", json={"studentIds": [sam]})
+    assert refused.status_code == 400  # Sam is in Grade 5 A
+    general = finance.post(
+        "/fees/structures", json={**STRUCTURE, "name": "Exam fee", "heads": STRUCTURE["heads"][:1]}
+    ).get_json()["structure"]
+    mine = finance.post(f"/fees/structures/{general['id']}/invoices", json={"studentIds": [sam]})
+    invoice = mine.get_json()["invoices"][0]
+    assert invoice["status"] == "draft"
+    assert api("cashier").post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 1, "method": "cash"},
+    ).status_code == 409  # fmt: skip
+    assert finance.post(f"/fees/invoices/{invoice['id']}/issue").status_code == 200
+    for role in ("parent", "student"):
+        seen = api(role).get("/fees/invoices").get_json()
+        assert [i["id"] for i in seen] == [invoice["id"]], role
+        assert (
+            api(role).get(f"/fees/invoices/{invoice['id']}").get_json()["balanceMinor"] == 100_000
+        )
+        other = billed["batch"]["invoices"][0]["id"]
+        assert api(role).get(f"/fees/invoices/{other}").status_code == 404
+    assert api("parent").get(f"/fees/invoices?studentId={billed['room']}").get_json() == []
+    assert api("teacher").get("/fees/invoices").status_code == 403
+    assert api("admin", "b").get(f"/fees/invoices/{invoice['id']}").status_code == 404
+    assert len(finance.get("/fees/invoices?limit=100").get_json()) == 41
+    listed = finance.get(f"/fees/invoices?structureId={general['id']}")
+    assert listed.headers["X-Total-Count"] == "1"
+
+
+def test_the_currency_is_fixed_once_fees_exist(api, world, billed):
+    school = world["a"]["institution"]["_id"]
+    assert api().patch(f"/institutions/{school}", json={"currency": "EUR"}).status_code == 409
+    other = world["b"]["institution"]["_id"]
+    changed = api("admin", "b").patch(f"/institutions/{other}", json={"currency": "JPY"})
+    assert changed.status_code == 200
+    assert changed.get_json()["institution"]["currency"] == "JPY"
+    assert (
+        api("admin", "b").patch(f"/institutions/{other}", json={"currency": "XXX"}).status_code
+        == 400
+    )
+
+
+@pytest.mark.parametrize("injected", [{"$gt": 0}, {"$ne": None}, "1; db.dropDatabase()", 10.5])
+def test_a_payment_body_takes_no_operators_floats_or_strings_for_amounts(api, billed, injected, db):
+    invoice = billed["batch"]["invoices"][6]
+    for field in ("invoiceId", "amountMinor"):
+        body = {"invoiceId": invoice["id"], "amountMinor": 100, "method": "cash", field: injected}
+        response = api("cashier").post("/fees/payments", headers=keyed(), json=body)
+        assert response.status_code == 400, (field, injected)
+    assert db.payments.count_documents({}) == 0
