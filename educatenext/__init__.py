@@ -186,6 +186,7 @@ def _register_blueprints(app):
     from educatenext.classrooms.routes import blp as classrooms_blp
     from educatenext.cms.routes import blp as cms_blp
     from educatenext.enrollments.routes import blp as enrollments_blp
+    from educatenext.expenses.routes import blp as expenses_blp
     from educatenext.fees.routes import blp as fees_blp
     from educatenext.grades.routes import blp as grades_blp
     from educatenext.health.routes import blp as health_blp
@@ -205,7 +206,7 @@ def _register_blueprints(app):
         auth_blp, institutions_blp, users_blp, invitations_blp,
         subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,
         attendance_blp, qr_blp, idcards_blp, grades_blp, reports_blp, assignments_blp,
-        analytics_blp, audit_blp, cms_blp, fees_blp,
+        analytics_blp, audit_blp, cms_blp, fees_blp, expenses_blp,
     )  # fmt: skip
     for blueprint in resources:
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")

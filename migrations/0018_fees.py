@@ -1,4 +1,5 @@
-"""Fees: structures, invoices (one per student and structure), payments (unique receipts).
+"""Fees: structures, invoices (one per student and structure), payments (unique receipts),
+expenses and the month indexes of the income vs expense summary.
 
 Schools created before fees bill in USD until an admin sets their currency (it is fixed once
 a fee structure exists).
@@ -36,6 +37,7 @@ INDEXES = {
         _listed("invoices", "studentId"),
         _listed("invoices", "classroomId"),
         _listed("invoices", "status"),
+        _listed("invoices", "academicYear"),
     ],
     "payments": [
         IndexModel(
@@ -47,6 +49,17 @@ INDEXES = {
         _listed("payments"),
         _listed("payments", "invoiceId"),
         _listed("payments", "studentId"),
+        IndexModel([("institutionId", ASC), ("month", ASC)], name="payments_tenant_month"),
+        IndexModel([("institutionId", ASC), ("day", ASC)], name="payments_tenant_day"),
+    ],
+    "expenses": [
+        _listed("expenses"),
+        _listed("expenses", "status"),
+        _listed("expenses", "category"),
+        IndexModel(
+            [("institutionId", ASC), ("status", ASC), ("month", ASC)],
+            name="expenses_tenant_status_month",
+        ),
     ],
 }
 

@@ -56,6 +56,7 @@ VALUE_FIELDS = {
     "receiptNumber",
     "number",
     "kind",
+    "category",
 }
 
 

@@ -34,6 +34,37 @@ class InvoiceRepository(TenantRepository):
                 continue  # the same student's invoice, from a concurrent generation
         return inserted
 
+    def outstanding(self, group_field, cuts):
+        """Open invoices' totals and payments per group_field value, split by due date.
+
+        cuts: (bucket, earliest due date) from the newest bucket to the oldest; an invoice
+        falls in the first bucket whose date its due date is on or after, else in the last.
+        One pipeline on the (institution, status) index.
+        """
+        bucket = cuts[-1][0]
+        for name, earliest in reversed(cuts[:-1]):
+            bucket = {"$cond": [{"$gte": ["$dueDate", earliest]}, name, bucket]}
+        sums = {}
+        for name, _ in cuts:
+            inside = {"$eq": [bucket, name]}
+            sums[f"{name}_total"] = {"$sum": {"$cond": [inside, "$totalMinor", 0]}}
+            sums[f"{name}_paid"] = {"$sum": {"$cond": [inside, "$paidMinor", 0]}}
+        return self.aggregate([
+            {"$match": {"status": {"$in": ["issued", "partially_paid"]}}},
+            {"$group": {"_id": f"${group_field}", "invoices": {"$sum": 1}, **sums}},
+            {"$sort": {"_id": 1}},
+        ])  # fmt: skip
+
+    def head_totals(self, academic_year):
+        """Billed amount and invoice count per fee head for a year: one pipeline."""
+        return self.aggregate([
+            {"$match": {"academicYear": academic_year, "status": {"$ne": "void"}}},
+            {"$unwind": "$lines"},
+            {"$group": {"_id": "$lines.code", "name": {"$first": "$lines.name"},
+                        "billed": {"$sum": "$lines.amountMinor"}, "invoices": {"$sum": 1}}},
+            {"$sort": {"_id": 1}},
+        ])  # fmt: skip
+
     def record_payment(self, invoice_id, amount_minor):
         """Add a payment to an open invoice if it fits in the balance; the new invoice or None.
 
@@ -88,6 +119,30 @@ class PaymentRepository(TenantRepository):
         """How much of a payment has been refunded so far."""
         refunds = self.find({"refundOf": payment_id}, projection={"amountMinor": 1})
         return sum(refund["amountMinor"] for refund in refunds)
+
+    def per_day(self, start_day, end_day):
+        """{(day, method, kind): (amount, entries)} between two days: one pipeline."""
+        rows = self.aggregate([
+            {"$match": {"day": {"$gte": start_day, "$lte": end_day}}},
+            {"$group": {"_id": {"day": "$day", "method": "$method", "kind": "$kind"},
+                        "total": {"$sum": "$amountMinor"}, "count": {"$sum": 1}}},
+        ])  # fmt: skip
+        return {
+            (row["_id"]["day"], row["_id"]["method"], row["_id"]["kind"]): (
+                row["total"],
+                row["count"],
+            )
+            for row in rows
+        }
+
+    def per_month(self, year):
+        """{("YYYY-MM", "payment" | "refund"): amount} for a calendar year: one pipeline."""
+        rows = self.aggregate([
+            {"$match": {"month": {"$gte": f"{year}-01", "$lte": f"{year}-12"}}},
+            {"$group": {"_id": {"month": "$month", "kind": "$kind"},
+                        "total": {"$sum": "$amountMinor"}}},
+        ])  # fmt: skip
+        return {(row["_id"]["month"], row["_id"]["kind"]): row["total"] for row in rows}
 
     def update(self, document_id, changes, *, extra_filter=None):
         """Refused: a payment is corrected by a refund entry, never edited."""

@@ -1,25 +1,33 @@
 """/api/v1/fees: fee structures, invoices, payments and refunds."""
 
+from flask import Response
 from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
 from educatenext.auth.ratelimits import resource_limits
 from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, PARENT, STUDENT
+from educatenext.caching.responses import cached
 from educatenext.extensions import Blueprint
 from educatenext.fees import service
 from educatenext.fees.schemas import (
+    CollectionsQuerySchema,
+    CollectionsReportSchema,
     DiscountSchema,
     FeeStructureCreateSchema,
     FeeStructureEnvelopeSchema,
     FeeStructureQuerySchema,
     FeeStructureSchema,
     FeeStructureUpdateSchema,
+    HeadsQuerySchema,
+    HeadsReportSchema,
     InvoiceBatchSchema,
     InvoiceEnvelopeSchema,
     InvoiceGenerateSchema,
     InvoiceQuerySchema,
     InvoiceSchema,
+    OutstandingQuerySchema,
+    OutstandingReportSchema,
     PaymentCreateSchema,
     PaymentEnvelopeSchema,
     PaymentQuerySchema,
@@ -184,6 +192,51 @@ class InvoiceVoid(MethodView):
         return {"message": "Invoice voided.", "invoice": invoice}
 
 
+@blp.route("/reports/outstanding")
+class OutstandingReport(MethodView):
+    """Who owes what, and for how long."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @cached("fees")
+    @blp.arguments(OutstandingQuerySchema, location="query")
+    @blp.response(200, OutstandingReportSchema)
+    def get(self, args):
+        """Outstanding balances per classroom or student in ageing buckets (0-30 ... 90+ days)."""
+        return service.outstanding_report(current_identity(), args)
+
+
+@blp.route("/reports/collections")
+class CollectionsReport(MethodView):
+    """What was taken, when and how."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @cached("fees")
+    @blp.arguments(CollectionsQuerySchema, location="query")
+    @blp.response(200, CollectionsReportSchema)
+    def get(self, args):
+        """Payments and refunds per day and method between two days."""
+        return service.collections_report(current_identity(), args)
+
+
+@blp.route("/reports/heads")
+class HeadsReport(MethodView):
+    """What each fee head billed."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @cached("fees")
+    @blp.arguments(HeadsQuerySchema, location="query")
+    @blp.response(200, HeadsReportSchema)
+    def get(self, args):
+        """Fee-head totals for an academic year."""
+        return service.heads_report(current_identity(), args["academicYear"])
+
+
 @blp.route("/payments")
 class PaymentList(MethodView):
     """Payments and refunds."""
@@ -223,6 +276,23 @@ class PaymentDetail(MethodView):
     def get(self, payment_id):
         """Get a payment or refund."""
         return service.get_payment(current_identity(), payment_id)
+
+
+@blp.route("/payments/<payment_id>/receipt")
+class PaymentReceipt(MethodView):
+    """A receipt as a PDF."""
+
+    decorators = resource_limits()
+
+    @allow(*READERS)
+    @blp.doc(responses={"200": {"description": "The receipt as a one-page A5 PDF",
+                                "content": {"application/pdf": {}}}})  # fmt: skip
+    def get(self, payment_id):
+        """The receipt of a payment or refund as a PDF."""
+        document, name = service.receipt(current_identity(), payment_id)
+        headers = {"Content-Disposition": f'attachment; filename="{name}"',
+                   "Cache-Control": "private, no-store"}  # fmt: skip
+        return Response(document, mimetype="application/pdf", headers=headers)
 
 
 @blp.route("/payments/<payment_id>/refunds")

@@ -275,3 +275,81 @@ class PaymentQuerySchema(SortedQuerySchema):
     invoiceId = ObjectIdField()
     studentId = ObjectIdField()
     kind = fields.String(validate=validate.OneOf(("payment", "refund")))
+
+
+class OutstandingQuerySchema(StrictSchema):
+    """Group by classroom or student; age balances as of a day (default today)."""
+
+    groupBy = fields.String(
+        load_default="classroom", validate=validate.OneOf(("classroom", "student"))
+    )
+    asOf = CalendarDay()
+
+
+class OutstandingRowSchema(StrictSchema):
+    """One classroom's or student's unpaid balance, by age (minor units)."""
+
+    classroomId = fields.String()
+    studentId = fields.String()
+    invoices = fields.Integer()
+    balanceMinor = fields.Integer()
+    notDue = fields.Integer()
+    days0to30 = fields.Integer()
+    days31to60 = fields.Integer()
+    days61to90 = fields.Integer()
+    days90plus = fields.Integer()
+
+
+class OutstandingReportSchema(StrictSchema):
+    """Unpaid balances of open invoices, aged from each invoice's due date."""
+
+    asOf = CalendarDay()
+    currency = fields.String()
+    rows = fields.List(fields.Nested(OutstandingRowSchema))
+
+
+class CollectionsQuerySchema(StrictSchema):
+    """The days to report, inclusive."""
+
+    from_ = CalendarDay(required=True, data_key="from", attribute="from")
+    to = CalendarDay(required=True)
+
+
+class CollectionRowSchema(StrictSchema):
+    """A day's takings by one method."""
+
+    day = fields.String(metadata={"example": "2026-02-03"})
+    method = fields.String()
+    payments = fields.Integer()
+    paymentsMinor = fields.Integer()
+    refundsMinor = fields.Integer()
+
+
+class CollectionsReportSchema(StrictSchema):
+    """Payments and refunds per day and method."""
+
+    currency = fields.String()
+    rows = fields.List(fields.Nested(CollectionRowSchema))
+
+
+class HeadsQuerySchema(StrictSchema):
+    """An academic year."""
+
+    academicYear = fields.String(required=True, validate=ACADEMIC_YEAR)
+
+
+class HeadRowSchema(StrictSchema):
+    """What one fee head billed."""
+
+    code = fields.String()
+    name = fields.String()
+    billedMinor = fields.Integer()
+    invoices = fields.Integer()
+
+
+class HeadsReportSchema(StrictSchema):
+    """Fee-head totals for a year, before discounts, void invoices left out."""
+
+    academicYear = fields.String()
+    currency = fields.String()
+    rows = fields.List(fields.Nested(HeadRowSchema))

@@ -5,10 +5,13 @@ invoice's paidMinor is changed only in the transaction that adds the payment or 
 entry, by a conditional update that cannot take it past the total or below zero.
 """
 
+from datetime import timedelta
+
 from educatenext.auth.roles import PARENT, STUDENT
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.extensions import mongo
 from educatenext.fees.money import DEFAULT_CURRENCY, percent_of, split_evenly
+from educatenext.fees.receipt import render as render_receipt
 from educatenext.fees.repository import (
     FeeStructureRepository,
     InvoiceRepository,
@@ -18,6 +21,7 @@ from educatenext.institutions.repository import InstitutionRepository
 from educatenext.platform.http.errors import APIError, not_found, validation_error
 from educatenext.platform.values import utcnow
 from educatenext.students.repository import CounterRepository, StudentRepository
+from educatenext.users.repository import UserRepository
 
 OPEN = ("issued", "partially_paid")
 
@@ -136,6 +140,7 @@ def _invoice_for(structure, student, number, issue, now):
         "totalMinor": total,
         "paidMinor": 0,
         "instalments": _instalments(structure["instalments"], total),
+        "dueDate": structure["instalments"][0]["dueDate"],  # ageing counts from here
         "status": "issued" if issue else "draft",
         "issuedAt": now if issue else None,
     }
@@ -239,6 +244,73 @@ def void_invoice(identity, invoice_id, reason):
     return voided
 
 
+# Reports.
+
+# (bucket, most days overdue): an invoice due more days before asOf goes to the next one.
+AGEING = (("notDue", None), ("days0to30", 30), ("days31to60", 60), ("days61to90", 90),
+          ("days90plus", None))  # fmt: skip
+
+
+def outstanding_report(identity, args):
+    """Unpaid balances of open invoices per classroom or student, aged from their due date.
+
+    A bucket holds the invoices whose due date is that many days before asOf (notDue: after
+    it). The balance is the total less what is paid, per bucket.
+    """
+    as_of = args.get("asOf") or utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    cuts = [("notDue", as_of + timedelta(days=1))]
+    cuts += [(name, as_of - timedelta(days=days)) for name, days in AGEING[1:-1]]
+    cuts.append((AGEING[-1][0], None))  # the oldest bucket takes everything older
+    field = "classroomId" if args["groupBy"] == "classroom" else "studentId"
+    rows = InvoiceRepository(identity.scope).outstanding(field, cuts)
+    report = []
+    for row in rows:
+        buckets = {name: row[f"{name}_total"] - row[f"{name}_paid"] for name, _ in AGEING}
+        report.append(
+            {field: row["_id"], "invoices": row["invoices"],
+             "balanceMinor": sum(buckets.values()), **buckets}
+        )  # fmt: skip
+    return {"asOf": as_of, "currency": school_currency(identity.scope), "rows": report}
+
+
+def collections_report(identity, args):
+    """Money taken and refunded per day and method between two days (inclusive)."""
+    start, end = f"{args['from']:%Y-%m-%d}", f"{args['to']:%Y-%m-%d}"
+    if start > end:
+        raise validation_error({"query": {"to": ["On or after from."]}})
+    rows = {}
+    for (day, method, kind), (total, count) in (
+        PaymentRepository(identity.scope).per_day(start, end).items()
+    ):
+        row = rows.setdefault((day, method), {"day": day, "method": method, "paymentsMinor": 0,
+                                              "refundsMinor": 0, "payments": 0})  # fmt: skip
+        if kind == "refund":
+            row["refundsMinor"] += total
+        else:
+            row["paymentsMinor"] += total
+            row["payments"] += count
+    ordered = [rows[key] for key in sorted(rows)]
+    return {"currency": school_currency(identity.scope), "rows": ordered}
+
+
+def heads_report(identity, academic_year):
+    """What each fee head billed in a year (void invoices excluded), before discounts."""
+    rows = InvoiceRepository(identity.scope).head_totals(academic_year)
+    return {
+        "academicYear": academic_year,
+        "currency": school_currency(identity.scope),
+        "rows": [
+            {
+                "code": row["_id"],
+                "name": row["name"],
+                "billedMinor": row["billed"],
+                "invoices": row["invoices"],
+            }
+            for row in rows
+        ],
+    }
+
+
 # Payments.
 
 
@@ -266,6 +338,7 @@ def take_payment(identity, payload):
                 "currency": invoice["currency"],
                 "receiptNumber": f"R-{number:06d}",
                 "receivedBy": identity.user_id,
+                **_booked_now(),
             }
         )
         return payment, updated
@@ -312,6 +385,7 @@ def refund_payment(identity, payment_id, refund):
                 "refundOf": payment["_id"],
                 "receiptNumber": f"R-{number:06d}",
                 "receivedBy": identity.user_id,
+                **_booked_now(),
             }
         )
         return entry, updated
@@ -320,11 +394,39 @@ def refund_payment(identity, payment_id, refund):
         return session.with_transaction(write)
 
 
+def _booked_now():
+    """Timestamps of a new entry, and the month it counts in (monthly summaries)."""
+    now = utcnow()
+    return {"createdAt": now, "updatedAt": now, "day": f"{now:%Y-%m-%d}", "month": f"{now:%Y-%m}"}
+
+
 def list_payments(identity, args, page, limit):
     """(payments and refunds, total) the caller may see, for one page."""
     return PaymentRepository(identity.scope).page(
         visible_filter(identity, args), sort=args["sort_spec"], page=page, limit=limit
     )
+
+
+def receipt(identity, payment_id):
+    """(PDF bytes, file name) of a payment's or refund's receipt."""
+    payment = get_payment(identity, payment_id)
+    invoice = InvoiceRepository(identity.scope).get(payment["invoiceId"])
+    student = StudentRepository(identity.scope).get(payment["studentId"], {"name": 1}) or {}
+    cashier = UserRepository(identity.scope).get(payment["receivedBy"], {"name": 1}) or {}
+    institution = InstitutionRepository(identity.scope).find_one({}, projection={"name": 1})
+    original = payment.get("refundOf") and PaymentRepository(identity.scope).get(
+        payment["refundOf"], {"receiptNumber": 1}
+    )
+    view = {
+        **payment,
+        "school": (institution or {}).get("name", ""),
+        "student": student.get("name", ""),
+        "invoiceNumber": invoice["number"],
+        "invoiceTotalMinor": invoice["totalMinor"],
+        "receivedBy": cashier.get("name", ""),
+        "refundOf": original["receiptNumber"] if original else None,
+    }
+    return render_receipt(view), f"{payment['receiptNumber']}.pdf"
 
 
 def get_payment(identity, payment_id):

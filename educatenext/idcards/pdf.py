@@ -1,17 +1,14 @@
 """An ID card as a one-page PDF the size of a bank card, with the holder's QR code."""
 
 import io
-import logging
-import os
 
 import segno
 from fpdf import FPDF
 
+from educatenext.platform.pdf import use_unicode_font
+
 CARD_MM = (85.6, 53.98)  # ISO/IEC 7810 ID-1, landscape
 QR_MM = 24
-UNICODE_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-# fpdf2's font subsetting logs every glyph list at INFO: noise in the API's logs.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def render(card, font_path=None):
@@ -20,7 +17,7 @@ def render(card, font_path=None):
     pdf.set_auto_page_break(False)
     pdf.set_margins(4, 4, 4)
     pdf.add_page()
-    text = _font(pdf, font_path)
+    text = use_unicode_font(pdf, font_path)
     data = card["cardData"]
     pdf.set_fill_color(24, 64, 120)
     pdf.rect(0, 0, CARD_MM[0], 10, style="F")
@@ -60,14 +57,3 @@ def _qr_png(payload):
     segno.make(payload, error="m").save(image, kind="png", scale=6, border=2)
     image.seek(0)
     return image
-
-
-def _font(pdf, font_path):
-    """A Unicode TrueType font where one is installed; else the core font, Latin-1 only."""
-    path = font_path or UNICODE_FONT
-    if os.path.isfile(path):
-        pdf.add_font("card", fname=path)
-        pdf.set_font("card")
-        return str
-    pdf.set_font("helvetica")
-    return lambda value: value.encode("latin-1", "replace").decode("latin-1")

@@ -183,6 +183,7 @@ class Generator:
                         "institutionId": institution_id,
                         "name": f"Seed School {number}",
                         "code": f"seed-{number}",
+                        "currency": "USD",
                         "status": "active",
                     }
                 )
@@ -190,12 +191,9 @@ class Generator:
             "institution",
             1,
         )
-        self.write(
-            "users",
-            [self.user(institution_id, "admin", f"admin@{domain}", "Seed Admin")],
-            "admin",
-            1,
-        )
+        staff = [self.user(institution_id, role, f"{role}@{domain}", f"Seed {role.title()}")
+                 for role in ("admin", "finance", "cashier")]  # fmt: skip
+        self.write("users", staff, "admin, finance, cashier", len(staff))
         subjects = [
             self.stamp(
                 {
@@ -348,6 +346,56 @@ class Generator:
             "grades",
             total,
         )
+        self.fees(institution_id, students, cashier=staff[2]["_id"])
+
+    def fees(self, institution_id, students, cashier):
+        """One year's fee structure, an issued invoice per student, payments on most.
+
+        About half the students have paid in full, a quarter in part, the rest nothing: the
+        outstanding report has every kind of balance to age.
+        """
+        heads = [{"code": "tuition", "name": "Tuition", "amountMinor": 120_000},
+                 {"code": "transport", "name": "Bus", "amountMinor": 20_000}]  # fmt: skip
+        dues = [YEAR_START + timedelta(days=14 + 120 * n) for n in range(3)]
+        total = sum(head["amountMinor"] for head in heads)
+        structure = self.stamp({
+            "_id": self.oid(), "institutionId": institution_id, "name": f"Fees {ACADEMIC_YEAR}",
+            "academicYear": ACADEMIC_YEAR, "classroomIds": [], "currency": "USD", "heads": heads,
+            "totalMinor": total, "instalments": [{"dueDate": due} for due in dues],
+            "lateFee": {"amountMinor": 2_500, "graceDays": 14}, "status": "active",
+        })  # fmt: skip
+        self.write("fee_structures", [structure], "fee structures", 1)
+        invoices, payments = [], []
+        shares = [total - 2 * (total // 3), total // 3, total // 3]
+        for number, student in enumerate(students, 1):
+            roll = self.rng.random()
+            paid = total if roll < 0.5 else shares[0] if roll < 0.75 else 0
+            invoice_id = self.oid()
+            status = "paid" if paid == total else "partially_paid" if paid else "issued"
+            invoices.append(self.stamp({
+                "_id": invoice_id, "institutionId": institution_id, "number": f"INV-{number:06d}",
+                "structureId": structure["_id"], "studentId": student["_id"],
+                "classroomId": student["classroomId"], "academicYear": ACADEMIC_YEAR,
+                "currency": "USD", "lines": heads, "discounts": [], "totalMinor": total,
+                "paidMinor": paid, "status": status, "issuedAt": YEAR_START,
+                "instalments": [{"dueDate": due, "amountMinor": share}
+                                for due, share in zip(dues, shares, strict=True)],
+                "dueDate": dues[0],
+            }))  # fmt: skip
+            if paid:
+                day = self.rng.choice(self.days)
+                payments.append({
+                    "_id": self.oid(), "institutionId": institution_id, "kind": "payment",
+                    "invoiceId": invoice_id, "studentId": student["_id"], "amountMinor": paid,
+                    "currency": "USD", "method": self.rng.choice(("cash", "card", "bank_transfer")),
+                    "reference": f"SEED-{number}", "receiptNumber": f"R-{len(payments) + 1:06d}",
+                    "receivedBy": cashier, "createdAt": day, "updatedAt": day,
+                    "day": f"{day:%Y-%m-%d}", "month": f"{day:%Y-%m}",
+                })  # fmt: skip
+        self.write("invoices", invoices, "invoices", len(invoices))
+        self.write("payments", payments, "payments", len(payments))
+        self.repo.set_counter(institution_id, "invoice", len(invoices))
+        self.repo.set_counter(institution_id, "receipt", len(payments))
 
     def user(self, institution_id, role, email, name, **extra):
         """An active account with the seed password."""

@@ -1,4 +1,5 @@
 -- wrk script: each argument is "METHOD|PATH|TOKEN|BODY"; requests cycle through them.
+-- A METHOD ending in "+" (e.g. "POST+") sends a fresh Idempotency-Key with every request.
 -- done() prints one JSON line with counts and latency percentiles (microseconds).
 local entries = {}
 local counter = 0
@@ -9,14 +10,23 @@ function init(args)
     local headers = { ["Content-Type"] = "application/json" }
     if token ~= "" then headers["Authorization"] = "Bearer " .. token end
     if body == "" then body = nil end
-    entries[#entries + 1] = wrk.format(method, path, headers, body)
+    if method:sub(-1) == "+" then
+      entries[#entries + 1] = { method:sub(1, -2), path, headers, body }
+    else
+      entries[#entries + 1] = wrk.format(method, path, headers, body)
+    end
   end
+  math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+  prefix = string.format("bench-%d-%d", os.time(), math.random(1, 1e9))
   counter = math.random(#entries)
 end
 
 function request()
   counter = counter + 1
-  return entries[(counter % #entries) + 1]
+  local entry = entries[(counter % #entries) + 1]
+  if type(entry) == "string" then return entry end
+  entry[3]["Idempotency-Key"] = prefix .. "-" .. counter
+  return wrk.format(entry[1], entry[2], entry[3], entry[4])
 end
 
 local failures = 0

@@ -202,6 +202,9 @@ def context(base, db):
     others = list(db.users.find({"role": "teacher"}, {"email": 1}).limit(6))
     pupils = list(db.users.find({"role": "student"}, {"email": 1, "studentId": 1}).limit(12))
     admin = db.users.find_one({"role": "admin", "institutionId": classroom["institutionId"]})
+    cashier = db.users.find_one({"role": "cashier", "institutionId": classroom["institutionId"]})
+    unpaid = db.invoices.find_one({"classroomId": classroom["_id"], "status": "issued"})
+    unpaid = unpaid or db.invoices.find_one({"status": "issued"})
 
     def token(email):
         login = {"email": email, "password": PASSWORD}
@@ -216,6 +219,8 @@ def context(base, db):
         "subject": str(subject["_id"]),
         "roster": [str(i) for i in roster],
         "admin": token(admin["email"]),
+        "cashier": token(cashier["email"]),
+        "unpaid_invoice": str(unpaid["_id"]),
         "teacher": token(teacher["email"]),
         "student_token": token(student_user["email"]),
         "teachers": [(token(t["email"]), str(t["_id"])) for t in others],
@@ -239,6 +244,7 @@ def report_paths(ctx, day=None):
         ("grade distribution", f"/api/v1/analytics/grades/distribution?classroomId={room}"
          "&academicYear=2025-2026", ctx["admin"]),
         ("GPA", f"/api/v1/grades/gpa/{student}?academicYear=2025-2026", ctx["admin"]),
+        ("outstanding balances", f"/api/v1/fees/reports/outstanding?asOf={day}", ctx["admin"]),
     ]  # fmt: skip
 
 
@@ -330,6 +336,11 @@ def run_scale(scale, students, results):
                             "semester": "first", "gradeType": "quiz", "title": "Bench quiz",
                             "maxMarks": 20, "obtainedMarks": 15})  # fmt: skip
         measure("(e) grade entry", api, [f"POST|/api/v1/grades|{ctx['teacher']}|{grade}"],
+                connections=8)  # fmt: skip
+        payment = json.dumps({"invoiceId": ctx["unpaid_invoice"], "amountMinor": 1,
+                              "method": "cash"})  # fmt: skip
+        measure("(e) payment (1 cent, fresh Idempotency-Key)", api,
+                [f"POST+|/api/v1/fees/payments|{ctx['cashier']}|{payment}"],
                 connections=8)  # fmt: skip
         before = cache_totals(api.url)
         measure("(f) mixed workload", api, mixed(ctx))

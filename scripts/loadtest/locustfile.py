@@ -9,6 +9,7 @@ import json
 import os
 import random
 import time
+import uuid
 from datetime import UTC, datetime
 
 import gevent
@@ -141,3 +142,31 @@ class Student(HttpUser):
         """Their GPA."""
         self.client.get(f"/api/v1/grades/gpa/{self.account['student']}?academicYear=2025-2026",
                         headers=self.headers, name="/grades/gpa")  # fmt: skip
+
+
+class FeesOffice(HttpUser):
+    """The school office at the till: a cashier taking payments, the bursar's balance report."""
+
+    weight = 1
+    wait_time = between(5, 20)
+
+    def on_start(self):
+        """Arrive; the school's cashier and finance tokens and some unpaid invoices."""
+        arrive()
+        self.account = random.choice(ACCOUNTS["fees"])  # noqa: S311
+
+    @task(2)
+    def take_payment(self):
+        """A one-cent payment (a fresh Idempotency-Key each time: a real write)."""
+        headers = {**bearer(self.account["cashier"]), "Idempotency-Key": uuid.uuid4().hex}
+        invoice = random.choice(self.account["invoices"])  # noqa: S311
+        body = {"invoiceId": invoice, "amountMinor": 1, "method": "cash"}
+        self.client.post("/api/v1/fees/payments", headers=headers, json=body,
+                         name="POST /fees/payments")  # fmt: skip
+
+    @task(1)
+    def outstanding(self):
+        """Who owes what, per classroom."""
+        self.client.get(f"/api/v1/fees/reports/outstanding?asOf={TODAY}",
+                        headers=bearer(self.account["finance"]),
+                        name="/fees/reports/outstanding")  # fmt: skip

@@ -68,6 +68,12 @@ def accounts(base, db, teachers=40, students=150):
         roster = [str(s["_id"]) for s in pupils]
         result["teachers"].append({"token": token(user["email"]), "classroom": str(room),
                                    "roster": roster})  # fmt: skip
+    cashier = db.users.find_one({"institutionId": school, "role": "cashier"})
+    finance = db.users.find_one({"institutionId": school, "role": "finance"})
+    unpaid = [str(i["_id"]) for i in db.invoices.find(
+        {"institutionId": school, "status": "issued"}, {"_id": 1}).limit(50)]  # fmt: skip
+    result["fees"] = [{"cashier": token(cashier["email"]), "finance": token(finance["email"]),
+                       "invoices": unpaid}]  # fmt: skip
     for user in db.users.find({"institutionId": school, "role": "student"}).limit(students):
         result["students"].append({"token": token(user["email"]),
                                    "student": str(user["studentId"])})  # fmt: skip

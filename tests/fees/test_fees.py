@@ -1,11 +1,14 @@
 """Fees end to end: a finance user bills a class of 40, cashiers take payments, parents look."""
 
+import io
 import threading
 
 import pytest
 from bson import ObjectId
+from pypdf import PdfReader
 
 from tests import factories
+from tests.caching.test_response_cache import read_until_hit
 
 pytestmark = pytest.mark.mongo
 
@@ -271,3 +274,124 @@ def test_a_payment_body_takes_no_operators_floats_or_strings_for_amounts(api, bi
         response = api("cashier").post("/fees/payments", headers=keyed(), json=body)
         assert response.status_code == 400, (field, injected)
     assert db.payments.count_documents({}) == 0
+
+
+def test_a_receipt_pdf_shows_the_payment(api, billed):
+    invoice = billed["batch"]["invoices"][7]
+    paid = api("cashier").post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 30_050, "method": "card",
+              "reference": "POS-1"},
+    ).get_json()["payment"]  # fmt: skip
+    refund = api("finance").post(
+        f"/fees/payments/{paid['id']}/refunds", headers=keyed(),
+        json={"amountMinor": 50, "reason": "Card fee waived"},
+    ).get_json()["payment"]  # fmt: skip
+    response = api("cashier").get(f"/fees/payments/{paid['id']}/receipt")
+    assert response.mimetype == "application/pdf"
+    assert paid["receiptNumber"] in response.headers["Content-Disposition"]
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    for printed in ("School A", f"Payment receipt {paid['receiptNumber']}", "Pupil",
+                    invoice["number"], "300.50 USD", "Card", "POS-1", "1,200.01 USD",
+                    "Cashier A"):  # fmt: skip
+        assert printed in text, (printed, text)
+    refund_text = (
+        PdfReader(io.BytesIO(api("finance").get(f"/fees/payments/{refund['id']}/receipt").data))
+        .pages[0]
+        .extract_text()
+    )
+    for printed in ("Refund receipt", "0.50 USD", f"Refund of {paid['receiptNumber']}",
+                    "Card fee waived"):  # fmt: skip
+        assert printed in refund_text, (printed, refund_text)
+    assert api("parent").get(f"/fees/payments/{paid['id']}/receipt").status_code == 404
+
+
+def _structure(finance, name, amount, due):
+    body = {"name": name, "academicYear": "2025-2026", "instalments": [{"dueDate": due}],
+            "heads": [{"code": "tuition", "name": "Tuition", "amountMinor": amount}]}  # fmt: skip
+    return finance.post("/fees/structures", json=body).get_json()["structure"]["id"]
+
+
+def test_the_outstanding_report_equals_a_hand_computation(api, world):
+    finance, cashier = api("finance"), api("cashier")
+    room = (
+        api().post("/classrooms", json=factories.classroom("Room R")).get_json()["classroom"]["id"]
+    )
+    p1, p2 = (
+        api()
+        .post("/students", json=factories.student(name, classroomId=room))
+        .get_json()["student"]["id"]
+        for name in ("Pia One", "Pat Two")
+    )
+    sam = str(world["a"]["student_record"]["_id"])
+    dues = {"A": (10_000, "2026-03-10"), "B": (20_000, "2026-02-15"),
+            "C": (30_000, "2025-12-15"), "D": (40_000, "2025-10-01")}  # fmt: skip
+    ids = {key: _structure(finance, key, *value) for key, value in dues.items()}
+    invoices = {}
+    for key, students in (("A", [p1]), ("B", [p1, p2]), ("C", [p1, sam]), ("D", [p1, p2])):
+        made = finance.post(
+            f"/fees/structures/{ids[key]}/invoices", json={"studentIds": students, "issue": True}
+        ).get_json()["invoices"]
+        invoices.update({(key, invoice["studentId"]): invoice["id"] for invoice in made})
+    finance.post(f"/fees/structures/{ids['A']}/invoices", json={"studentIds": [sam]})  # a draft
+    for key, student, amount in (("B", p1, 5_000), ("D", p2, 40_000)):
+        cashier.post(
+            "/fees/payments", headers=keyed(),
+            json={"invoiceId": invoices[key, student], "amountMinor": amount, "method": "cash"},
+        )  # fmt: skip
+    report = finance.get("/fees/reports/outstanding?asOf=2026-03-01")
+    assert report.status_code == 200, report.get_json()
+    rows = {row["classroomId"]: row for row in report.get_json()["rows"]}
+    grade_5 = str(world["a"]["classroom"]["_id"])
+    assert rows[room] == {
+        "classroomId": room, "invoices": 5, "balanceMinor": 115_000, "notDue": 10_000,
+        "days0to30": 35_000, "days31to60": 0, "days61to90": 30_000, "days90plus": 40_000,
+    }  # fmt: skip
+    assert rows[grade_5]["balanceMinor"] == rows[grade_5]["days61to90"] == 30_000
+    by_student = finance.get("/fees/reports/outstanding?groupBy=student&asOf=2026-03-01")
+    pia = next(row for row in by_student.get_json()["rows"] if row["studentId"] == p1)
+    assert (pia["invoices"], pia["balanceMinor"], pia["days0to30"]) == (4, 95_000, 15_000)
+    hit = read_until_hit(finance, "/fees/reports/outstanding?asOf=2026-03-01")[0]
+    assert hit.headers["X-Cache"] == "HIT"
+    cashier.post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoices["C", sam], "amountMinor": 30_000, "method": "cash"},
+    )  # fmt: skip
+    fresh = finance.get("/fees/reports/outstanding?asOf=2026-03-01").get_json()["rows"]
+    assert grade_5 not in {row["classroomId"] for row in fresh}
+    assert api("cashier").get("/fees/reports/outstanding").status_code == 403
+
+
+def test_collections_per_day_and_method_and_head_totals_for_a_year(api, billed):
+    cashier, finance = api("cashier"), api("finance")
+    invoices = billed["batch"]["invoices"]
+    for invoice, amount, method in ((invoices[8], 10_000, "cash"), (invoices[9], 2_500, "cash"),
+                                    (invoices[10], 7_000, "card")):  # fmt: skip
+        body = {"invoiceId": invoice["id"], "amountMinor": amount, "method": method}
+        if method == "card":
+            body["reference"] = "POS-9"
+        paid = cashier.post("/fees/payments", headers=keyed(), json=body).get_json()["payment"]
+    finance.post(
+        f"/fees/payments/{paid['id']}/refunds", headers=keyed(),
+        json={"amountMinor": 1_000, "reason": "Card fee"},
+    )  # fmt: skip
+    today = paid["createdAt"][:10]
+    report = finance.get(f"/fees/reports/collections?from={today}&to={today}")
+    assert report.status_code == 200, report.get_json()
+    assert report.get_json()["rows"] == [
+        {
+            "day": today,
+            "method": "card",
+            "payments": 1,
+            "paymentsMinor": 7_000,
+            "refundsMinor": 1_000,
+        },
+        {"day": today, "method": "cash", "payments": 2, "paymentsMinor": 12_500, "refundsMinor": 0},
+    ]
+    assert finance.get("/fees/reports/collections?from=2026-02-02&to=2026-02-01").status_code == 400
+    finance.post(f"/fees/invoices/{invoices[11]['id']}/void", json={"reason": "Left school"})
+    heads = finance.get("/fees/reports/heads?academicYear=2025-2026").get_json()["rows"]
+    assert heads == [
+        {"code": "transport", "name": "Bus", "billedMinor": 39 * 20_001, "invoices": 39},
+        {"code": "tuition", "name": "Tuition", "billedMinor": 39 * 100_000, "invoices": 39},
+    ]

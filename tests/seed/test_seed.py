@@ -78,3 +78,32 @@ def test_a_second_run_adds_another_school(app):
     run_seed(app, "--institutions", "1")
     with app.app_context():
         assert sorted(i["code"] for i in mongo.db.institutions.find()) == ["seed-0", "seed-1"]
+
+
+def test_seeded_fees_are_consistent_and_a_cashier_can_take_the_next_payment(app):
+    run_seed(app)
+    with app.app_context():
+        db = mongo.db
+        assert db.fee_structures.count_documents({}) == 1
+        assert db.invoices.count_documents({}) == 90
+        for invoice in db.invoices.find():
+            paid = sum(p["amountMinor"] for p in db.payments.find({"invoiceId": invoice["_id"]}))
+            assert invoice["paidMinor"] == paid
+            assert sum(i["amountMinor"] for i in invoice["instalments"]) == invoice["totalMinor"]
+        statuses = set(db.invoices.distinct("status"))
+        assert statuses == {"issued", "partially_paid", "paid"}
+        payments = db.payments.count_documents({})
+        open_invoice = db.invoices.find_one({"status": "issued"})
+    client = app.test_client()
+    login = client.post(
+        "/api/v1/auth/login",
+        json={"email": "cashier@school0.seed.test", "password": SeedOptions.password},
+    )
+    headers = {"Authorization": f"Bearer {login.get_json()['token']}",
+               "Idempotency-Key": "seeded-payment-1"}  # fmt: skip
+    paid = client.post(
+        "/api/v1/fees/payments", headers=headers,
+        json={"invoiceId": str(open_invoice["_id"]), "amountMinor": 100, "method": "cash"},
+    )  # fmt: skip
+    assert paid.status_code == 201, paid.get_json()
+    assert paid.get_json()["payment"]["receiptNumber"] == f"R-{payments + 1:06d}"

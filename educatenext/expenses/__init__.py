@@ -1,0 +1,1 @@
+"""Expenses: what a school spends, recorded by finance and approved by an admin."""
