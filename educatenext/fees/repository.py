@@ -6,6 +6,8 @@ from pymongo.errors import DuplicateKeyError
 from educatenext.platform.mongo.repository import TenantRepository
 from educatenext.platform.values import utcnow
 
+BILLED = ["draft", "issued", "partially_paid", "paid"]  # every status but void
+
 
 class FeeStructureRepository(TenantRepository):
     """What a school charges for a year: heads, instalments, the late-fee rule."""
@@ -58,7 +60,7 @@ class InvoiceRepository(TenantRepository):
     def head_totals(self, academic_year):
         """Billed amount and invoice count per fee head for a year: one pipeline."""
         return self.aggregate([
-            {"$match": {"academicYear": academic_year, "status": {"$ne": "void"}}},
+            {"$match": {"academicYear": academic_year, "status": {"$in": BILLED}}},
             {"$unwind": "$lines"},
             {"$group": {"_id": "$lines.code", "name": {"$first": "$lines.name"},
                         "billed": {"$sum": "$lines.amountMinor"}, "invoices": {"$sum": 1}}},

@@ -26,6 +26,8 @@ from educatenext.fees.schemas import (
     InvoiceGenerateSchema,
     InvoiceQuerySchema,
     InvoiceSchema,
+    LateFeeResultSchema,
+    LateFeeRunSchema,
     OutstandingQuerySchema,
     OutstandingReportSchema,
     PaymentCreateSchema,
@@ -37,6 +39,7 @@ from educatenext.fees.schemas import (
 )
 from educatenext.idempotency.service import idempotent, idempotent_required
 from educatenext.platform.http.pagination import page_window, pagination_headers
+from educatenext.platform.values import utcnow
 
 blp = Blueprint("fees", __name__, url_prefix="/fees", description="Fees and payments")
 MANAGERS = (ADMIN, FINANCE)
@@ -190,6 +193,22 @@ class InvoiceVoid(MethodView):
         """Void an invoice nothing was paid on."""
         invoice = service.void_invoice(current_identity(), invoice_id, body["reason"])
         return {"message": "Invoice voided.", "invoice": invoice}
+
+
+@blp.route("/late-fees")
+class LateFees(MethodView):
+    """Charging the late-fee rule."""
+
+    decorators = resource_limits()
+
+    @allow(*MANAGERS)
+    @blp.arguments(LateFeeRunSchema, example={"asOf": "2026-02-01"})
+    @blp.response(200, LateFeeResultSchema)
+    def post(self, run):
+        """Charge late fees due as of a day (each instalment once; a rerun charges nothing)."""
+        as_of = run.get("asOf") or utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        charged = service.apply_late_fees(current_identity(), as_of)
+        return {"message": f"{charged} late fees charged.", "charged": charged}
 
 
 @blp.route("/reports/outstanding")

@@ -353,3 +353,16 @@ class HeadsReportSchema(StrictSchema):
     academicYear = fields.String()
     currency = fields.String()
     rows = fields.List(fields.Nested(HeadRowSchema))
+
+
+class LateFeeRunSchema(StrictSchema):
+    """The day to charge late fees as of (default today)."""
+
+    asOf = CalendarDay()
+
+
+class LateFeeResultSchema(StrictSchema):
+    """How many late fees a run charged."""
+
+    message = fields.String()
+    charged = fields.Integer()

@@ -244,6 +244,63 @@ def void_invoice(identity, invoice_id, reason):
     return voided
 
 
+def apply_late_fees(identity, as_of):
+    """Charge each structure's late fee once per instalment unpaid past its grace days.
+
+    An instalment is unpaid while what was paid does not reach the instalments up to and
+    including it (payments settle instalments in due-date order). Running it again charges
+    nothing new: each charge names its instalment's due date on the invoice.
+    """
+    structures = {
+        s["_id"]: s["lateFee"]
+        for s in FeeStructureRepository(identity.scope).find(
+            {"lateFee": {"$ne": None}}, projection={"lateFee": 1}
+        )
+    }
+    invoices = InvoiceRepository(identity.scope)
+    charged = 0
+    for structure_id, rule in structures.items():
+        latest_due = as_of - timedelta(days=rule["graceDays"] + 1)
+        query = {"structureId": structure_id, "status": {"$in": list(OPEN)},
+                 "dueDate": {"$lte": latest_due}}  # fmt: skip
+        for invoice in invoices.find(query):
+            dues = _late_instalments(invoice, latest_due)
+            if dues and _charge_late_fee(invoices, invoice, dues, rule["amountMinor"]):
+                charged += len(dues)
+    return charged
+
+
+def _late_instalments(invoice, latest_due):
+    """Due dates of instalments unpaid and past grace, not charged a late fee yet."""
+    already = set(invoice.get("lateFeeDueDates") or [])
+    late, covered = [], 0
+    for instalment in invoice["instalments"]:
+        covered += instalment["amountMinor"]
+        unpaid = invoice["paidMinor"] < covered
+        if unpaid and instalment["dueDate"] <= latest_due and instalment["dueDate"] not in already:
+            late.append(instalment["dueDate"])
+    return late
+
+
+def _charge_late_fee(invoices, invoice, dues, amount):
+    lines = [*invoice["lines"]]
+    lines += [{"code": "late_fee", "name": f"Late fee (due {due:%Y-%m-%d})", "amountMinor": amount}
+              for due in dues]  # fmt: skip
+    instalments = [
+        {**item, "amountMinor": item["amountMinor"] + (amount if item["dueDate"] in dues else 0)}
+        for item in invoice["instalments"]
+    ]
+    changes = {
+        "lines": lines,
+        "instalments": instalments,
+        "totalMinor": invoice["totalMinor"] + amount * len(dues),
+        "lateFeeDueDates": [*(invoice.get("lateFeeDueDates") or []), *dues],
+    }
+    # Only if nothing was paid, discounted or charged since the read.
+    same = {"totalMinor": invoice["totalMinor"], "paidMinor": invoice["paidMinor"]}
+    return invoices.update(invoice["_id"], changes, extra_filter=same) is not None
+
+
 # Reports.
 
 # (bucket, most days overdue): an invoice due more days before asOf goes to the next one.

@@ -83,6 +83,27 @@ def calls(ids):
     yield "admin", f"/analytics/grades/distribution?classroomId={room}&academicYear={ACADEMIC_YEAR}"
     yield "admin", f"/reports?studentId={student}"
     yield "admin", f"/assignments?classroomId={room}"
+    yield from fee_calls(ids, day)
+
+
+def fee_calls(ids, day):
+    """Fees, payments, their reports and expenses."""
+    room, student = ids["classroom"], ids["student"]
+    for query in ("", f"academicYear={ACADEMIC_YEAR}", "status=active"):
+        yield "admin", f"/fees/structures?{query}"
+    for query in ("", f"studentId={student}", f"classroomId={room}", "status=issued"):
+        yield "admin", f"/fees/invoices?{query}"
+    yield "student", "/fees/invoices"
+    for query in ("", f"studentId={student}"):
+        yield "admin", f"/fees/payments?{query}"
+    yield "student", "/fees/payments"
+    for group in ("classroom", "student"):
+        yield "admin", f"/fees/reports/outstanding?groupBy={group}&asOf={day}"
+    yield "admin", f"/fees/reports/collections?from={day - timedelta(days=30)}&to={day}"
+    yield "admin", f"/fees/reports/heads?academicYear={ACADEMIC_YEAR}"
+    for query in ("", "status=approved"):
+        yield "admin", f"/expenses?{query}"
+    yield "admin", f"/expenses/summary?year={day.year}"
 
 
 def walk(app, ids):

@@ -395,3 +395,33 @@ def test_collections_per_day_and_method_and_head_totals_for_a_year(api, billed):
         {"code": "transport", "name": "Bus", "billedMinor": 39 * 20_001, "invoices": 39},
         {"code": "tuition", "name": "Tuition", "billedMinor": 39 * 100_000, "invoices": 39},
     ]
+
+
+def test_late_fees_charge_each_unpaid_instalment_once_after_its_grace_days(api, world, db):
+    finance, cashier = api("finance"), api("cashier")
+    sam = str(world["a"]["student_record"]["_id"])
+    body = {"name": "Late", "academicYear": "2025-2026",
+            "heads": [{"code": "tuition", "name": "Tuition", "amountMinor": 100_000}],
+            "instalments": [{"dueDate": "2026-01-10"}, {"dueDate": "2026-03-10"}],
+            "lateFee": {"amountMinor": 2_500, "graceDays": 14}}  # fmt: skip
+    structure = finance.post("/fees/structures", json=body).get_json()["structure"]
+    invoice = finance.post(
+        f"/fees/structures/{structure['id']}/invoices", json={"studentIds": [sam], "issue": True}
+    ).get_json()["invoices"][0]
+    assert finance.post("/fees/late-fees", json={"asOf": "2026-01-24"}).get_json()["charged"] == 0
+    assert finance.post("/fees/late-fees", json={"asOf": "2026-01-25"}).get_json()["charged"] == 1
+    assert finance.post("/fees/late-fees", json={"asOf": "2026-01-26"}).get_json()["charged"] == 0
+    charged = finance.get(f"/fees/invoices/{invoice['id']}").get_json()
+    assert charged["totalMinor"] == 102_500
+    assert [i["amountMinor"] for i in charged["instalments"]] == [52_500, 50_000]
+    assert charged["lines"][-1] == {"code": "late_fee", "name": "Late fee (due 2026-01-10)",
+                                    "amountMinor": 2_500}  # fmt: skip
+    cashier.post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 52_500, "method": "cash"},
+    )  # fmt: skip
+    assert finance.post("/fees/late-fees", json={"asOf": "2026-03-24"}).get_json()["charged"] == 0
+    assert finance.post("/fees/late-fees", json={"asOf": "2026-03-25"}).get_json()["charged"] == 1
+    stored = db.invoices.find_one({"_id": ObjectId(invoice["id"])})
+    assert (stored["totalMinor"], stored["paidMinor"]) == (105_000, 52_500)
+    assert api("cashier").post("/fees/late-fees", json={}).status_code == 403
