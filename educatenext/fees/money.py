@@ -41,3 +41,13 @@ def display(amount_minor, currency):
     exponent = MINOR_UNITS[currency]
     value = Decimal(amount_minor).scaleb(-exponent)
     return f"{value:,.{exponent}f} {currency}"
+
+
+def billed_lines(heads, fee_category):
+    """The invoice lines of a student of a fee category: its amount per head, 0s left off."""
+    lines = []
+    for head in heads:
+        amount = (head.get("categoryAmounts") or {}).get(fee_category, head["amountMinor"])
+        if amount:
+            lines.append({"code": head["code"], "name": head["name"], "amountMinor": amount})
+    return lines

@@ -112,12 +112,13 @@ class StructureInvoices(MethodView):
     @blp.response(201, InvoiceBatchSchema)
     def post(self, request, structure_id):
         """Invoice a classroom's active students or named students (once each)."""
-        created, existing = service.generate_invoices(current_identity(), structure_id, request)
+        batch = service.generate_invoices(current_identity(), structure_id, request)
         return {
-            "message": f"{len(created)} invoices created.",
-            "created": len(created),
-            "existing": existing,
-            "invoices": created,
+            "message": f"{len(batch.created)} invoices created.",
+            "created": len(batch.created),
+            "existing": batch.existing,
+            "exempt": batch.exempt,
+            "invoices": batch.created,
         }
 
 

@@ -6,13 +6,17 @@ from educatenext.classrooms.schemas import ACADEMIC_YEAR
 from educatenext.extensions import StrictSchema
 from educatenext.fees.money import BASIS_POINTS, MAX_AMOUNT_MINOR
 from educatenext.platform.http.listing import SortedQuerySchema, sort_field
-from educatenext.platform.http.schemas import ObjectIdField, ResourceSchema, UTCDateTime
+from educatenext.platform.http.schemas import (
+    SNAKE_CODE,
+    ObjectIdField,
+    ResourceSchema,
+    UTCDateTime,
+)
 from educatenext.students.schemas import CalendarDay
 
 STRUCTURE_STATUSES = ("active", "archived")
 INVOICE_STATUSES = ("draft", "issued", "partially_paid", "paid", "void")
 METHODS = ("cash", "card", "bank_transfer", "online")
-HEAD_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,29}$", error="1-30 of a-z, 0-9, _.")
 REASON = validate.Length(min=3, max=300)
 
 
@@ -33,9 +37,18 @@ def amount_field(**kwargs):
 class FeeHeadSchema(StrictSchema):
     """One line of a structure: tuition, transport, exam..."""
 
-    code = fields.String(required=True, validate=HEAD_CODE, metadata={"example": "tuition"})
+    code = fields.String(required=True, validate=SNAKE_CODE, metadata={"example": "tuition"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     amountMinor = amount_field(required=True, metadata={"example": 150000})
+    categoryAmounts = fields.Dict(
+        keys=fields.String(validate=SNAKE_CODE),
+        values=amount_field(minimum=0),
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "What students of a fee category pay instead (0: not billed)",
+            "example": {"staff_child": 0, "sibling": 120000},
+        },
+    )
 
 
 class InstalmentSchema(StrictSchema):
@@ -176,6 +189,7 @@ class InvoiceSchema(ResourceSchema):
     studentId = fields.String()
     classroomId = fields.String()
     academicYear = fields.String()
+    feeCategory = fields.String(allow_none=True, metadata={"description": "Billed at its amounts"})
     currency = fields.String()
     lines = fields.List(fields.Nested(InvoiceLineSchema))
     discounts = fields.List(fields.Nested(DiscountSchema))
@@ -202,11 +216,12 @@ class InvoiceEnvelopeSchema(StrictSchema):
 
 
 class InvoiceBatchSchema(StrictSchema):
-    """What a generation did: invoices created now, students who already had one."""
+    """What a generation did: invoices created now, students who already had one or owe 0."""
 
     message = fields.String()
     created = fields.Integer()
     existing = fields.Integer()
+    exempt = fields.Integer(metadata={"description": "Students whose category pays nothing"})
     invoices = fields.List(fields.Nested(InvoiceSchema))
 
 

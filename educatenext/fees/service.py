@@ -6,11 +6,12 @@ entry, by a conditional update that cannot take it past the total or below zero.
 """
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from educatenext.auth.roles import PARENT, STUDENT
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.extensions import mongo
-from educatenext.fees.money import DEFAULT_CURRENCY, percent_of, split_evenly
+from educatenext.fees.money import DEFAULT_CURRENCY, billed_lines, percent_of, split_evenly
 from educatenext.fees.receipt import render as render_receipt
 from educatenext.fees.repository import (
     FeeStructureRepository,
@@ -79,8 +80,16 @@ def update_structure(identity, structure_id, changes):
 # Invoices.
 
 
+class InvoiceBatch(NamedTuple):
+    """What one generation did."""
+
+    created: list
+    existing: int  # students who already had an invoice from the structure
+    exempt: int  # students whose fee category owes nothing under it
+
+
 def generate_invoices(identity, structure_id, request):
-    """Bill each student once from a structure: (created, how many already had one).
+    """Bill each student once from a structure, at their fee category's amounts.
 
     Running it again creates nothing new: a student with an invoice from the structure is
     skipped, and the unique index of (school, structure, student) settles a race.
@@ -91,19 +100,25 @@ def generate_invoices(identity, structure_id, request):
     students = _billed_students(identity, structure, request)
     invoices = InvoiceRepository(identity.scope)
     already = invoices.existing_students(structure["_id"], [s["_id"] for s in students])
+    owing = [
+        (student, lines)
+        for student in students
+        if student["_id"] not in already
+        and (lines := billed_lines(structure["heads"], student.get("feeCategory")))
+    ]
     counters = CounterRepository(identity.scope)
     now = utcnow()
     documents = [
-        _invoice_for(structure, student, counters.next_value("invoice"), request["issue"], now)
-        for student in students
-        if student["_id"] not in already
+        _invoice_for(structure, student, lines, counters.next_value("invoice"), request, now)
+        for student, lines in owing
     ]
-    return invoices.insert_new(documents), len(already)
+    exempt = len(students) - len(already) - len(owing)
+    return InvoiceBatch(invoices.insert_new(documents), len(already), exempt)
 
 
 def _billed_students(identity, structure, request):
     students = StudentRepository(identity.scope)
-    projection = {"classroomId": 1, "status": 1}
+    projection = {"classroomId": 1, "status": 1, "feeCategory": 1}
     if "classroomId" in request:
         chosen = students.find(
             {"classroomId": request["classroomId"], "status": "active"}, projection=projection
@@ -123,10 +138,8 @@ def _billed_students(identity, structure, request):
     return chosen
 
 
-def _invoice_for(structure, student, number, issue, now):
-    lines = [
-        {key: head[key] for key in ("code", "name", "amountMinor")} for head in structure["heads"]
-    ]
+def _invoice_for(structure, student, lines, number, request, now):
+    issue = request["issue"]
     total = sum(line["amountMinor"] for line in lines)
     return {
         "number": f"INV-{number:06d}",
@@ -134,6 +147,7 @@ def _invoice_for(structure, student, number, issue, now):
         "studentId": student["_id"],
         "classroomId": student.get("classroomId"),
         "academicYear": structure["academicYear"],
+        "feeCategory": student.get("feeCategory"),
         "currency": structure["currency"],
         "lines": lines,
         "discounts": [],

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 
 from educatenext.auth.passwords import hash_password
+from educatenext.fees.money import billed_lines
 from educatenext.grades.scale import GRADE_TYPES, grade_for, percentage
 from educatenext.seed.repository import SeedRepository
 
@@ -278,6 +279,7 @@ class Generator:
                         "guardianUserIds": [],
                         "guardianInfo": [],
                         "emergencyContacts": [],
+                        "feeCategory": "sibling" if index % 10 == 9 else None,
                         "status": "active",
                         # Chronic absence is rare but real: its propensity rides along (not stored).
                         "_absence": self.rng.uniform(0.15, 0.3)
@@ -354,7 +356,8 @@ class Generator:
         About half the students have paid in full, a quarter in part, the rest nothing: the
         outstanding report has every kind of balance to age.
         """
-        heads = [{"code": "tuition", "name": "Tuition", "amountMinor": 120_000},
+        heads = [{"code": "tuition", "name": "Tuition", "amountMinor": 120_000,
+                  "categoryAmounts": {"sibling": 108_000}},
                  {"code": "transport", "name": "Bus", "amountMinor": 20_000}]  # fmt: skip
         dues = [YEAR_START + timedelta(days=14 + 120 * n) for n in range(3)]
         total = sum(head["amountMinor"] for head in heads)
@@ -366,8 +369,11 @@ class Generator:
         })  # fmt: skip
         self.write("fee_structures", [structure], "fee structures", 1)
         invoices, payments = [], []
-        shares = [total - 2 * (total // 3), total // 3, total // 3]
         for number, student in enumerate(students, 1):
+            category = student.get("feeCategory")
+            lines = billed_lines(heads, category)
+            total = sum(line["amountMinor"] for line in lines)
+            shares = [total - 2 * (total // 3), total // 3, total // 3]
             roll = self.rng.random()
             paid = total if roll < 0.5 else shares[0] if roll < 0.75 else 0
             invoice_id = self.oid()
@@ -376,7 +382,8 @@ class Generator:
                 "_id": invoice_id, "institutionId": institution_id, "number": f"INV-{number:06d}",
                 "structureId": structure["_id"], "studentId": student["_id"],
                 "classroomId": student["classroomId"], "academicYear": ACADEMIC_YEAR,
-                "currency": "USD", "lines": heads, "discounts": [], "totalMinor": total,
+                "feeCategory": category, "currency": "USD", "lines": lines, "discounts": [],
+                "totalMinor": total,
                 "paidMinor": paid, "status": status, "issuedAt": YEAR_START,
                 "instalments": [{"dueDate": due, "amountMinor": share}
                                 for due, share in zip(dues, shares, strict=True)],

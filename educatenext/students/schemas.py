@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from educatenext.extensions import StrictSchema
 from educatenext.platform.http.listing import ListQuerySchema, sort_field
-from educatenext.platform.http.schemas import ObjectIdField, ResourceSchema
+from educatenext.platform.http.schemas import SNAKE_CODE, ObjectIdField, ResourceSchema
 
 STATUSES = ("active", "inactive", "graduated", "transferred")
 PHONE = validate.Regexp(r"^\+?[0-9 ()-]{5,25}$", error="Not a valid phone number.")
@@ -58,6 +58,11 @@ class StudentFieldsMixin(StrictSchema):
     photoUrl = fields.Url(schemes={"https"}, validate=validate.Length(max=500), allow_none=True)
     nationalId = fields.String(validate=validate.Length(max=40), allow_none=True)
     birthCertificateNumber = fields.String(validate=validate.Length(max=40), allow_none=True)
+    feeCategory = fields.String(
+        validate=SNAKE_CODE, allow_none=True,
+        metadata={"description": "Which category amounts of a fee structure bill them",
+                  "example": "staff_child"},
+    )  # fmt: skip
     userId = ObjectIdField(
         allow_none=True, metadata={"description": "The student's own user account"}
     )
@@ -122,6 +127,7 @@ class StudentSchema(StudentSummarySchema):
     medicalNotes = fields.String()
     nationalId = fields.String()
     birthCertificateNumber = fields.String()
+    feeCategory = fields.String(allow_none=True)
 
 
 class StudentEnvelopeSchema(StrictSchema):

@@ -3,7 +3,7 @@
 from marshmallow import ValidationError
 
 from educatenext.accounts import links
-from educatenext.auth.roles import ADMIN, PARENT, STUDENT, TEACHER
+from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, PARENT, STUDENT, TEACHER
 from educatenext.classrooms.service import classroom_names
 from educatenext.enrollments import service as enrollment_service
 from educatenext.enrollments.repository import EnrollmentRepository
@@ -20,6 +20,8 @@ SENSITIVE_FIELDS = {
     "emergencyContacts": {ADMIN, TEACHER, PARENT},
     "nationalId": {ADMIN},
     "birthCertificateNumber": {ADMIN},
+    # A scholarship or staff-child category is the family's and the fees office's business.
+    "feeCategory": {ADMIN, FINANCE, CASHIER, PARENT, STUDENT},
 }
 INACTIVE_STATUSES = {"inactive", "graduated", "transferred"}
 

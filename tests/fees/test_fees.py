@@ -425,3 +425,45 @@ def test_late_fees_charge_each_unpaid_instalment_once_after_its_grace_days(api, 
     stored = db.invoices.find_one({"_id": ObjectId(invoice["id"])})
     assert (stored["totalMinor"], stored["paidMinor"]) == (105_000, 52_500)
     assert api("cashier").post("/fees/late-fees", json={}).status_code == 403
+
+
+def test_students_are_billed_at_their_fee_category_amounts(api, world, db):
+    room = api().post("/classrooms", json=factories.classroom("Room C")).get_json()["classroom"]
+    categories = {"Full Fee": None, "Staff Child": "staff_child", "Sibling": "sibling"}
+    ids = {}
+    for name, category in categories.items():
+        body = factories.student(name, classroomId=room["id"], feeCategory=category)
+        ids[name] = api().post("/students", json=body).get_json()["student"]["id"]
+    tuition = {"staff_child": 0, "sibling": 90_000}
+    tuition_head, bus_head = STRUCTURE["heads"]
+    heads = [{**tuition_head, "categoryAmounts": tuition},
+             {**bus_head, "categoryAmounts": {"staff_child": 0}}]  # fmt: skip
+    body = {**STRUCTURE, "heads": heads}
+    finance = api("finance")
+    structure = finance.post("/fees/structures", json=body).get_json()["structure"]
+    assert structure["heads"][0]["categoryAmounts"] == tuition
+    url = f"/fees/structures/{structure['id']}/invoices"
+    batch = finance.post(url, json={"classroomId": room["id"], "issue": True}).get_json()
+    assert (batch["created"], batch["existing"], batch["exempt"]) == (2, 0, 1)
+    billed = {
+        doc["studentId"]: doc for doc in db.invoices.find({"classroomId": ObjectId(room["id"])})
+    }
+    assert ObjectId(ids["Staff Child"]) not in billed
+    sibling, full = billed[ObjectId(ids["Sibling"])], billed[ObjectId(ids["Full Fee"])]
+    assert [line["amountMinor"] for line in sibling["lines"]] == [90_000, 20_001]
+    assert (sibling["totalMinor"], sibling["feeCategory"]) == (110_001, "sibling")
+    assert sum(i["amountMinor"] for i in sibling["instalments"]) == 110_001
+    assert (full["totalMinor"], full["feeCategory"]) == (120_001, None)
+    again = finance.post(url, json={"classroomId": room["id"], "issue": True}).get_json()
+    assert (again["created"], again["existing"], again["exempt"]) == (0, 2, 1)
+    sam = str(world["a"]["student_record"]["_id"])
+    assert api().patch(f"/students/{sam}", json={"feeCategory": "sibling"}).status_code == 200
+    by_role = {role: api(role).get(f"/students/{sam}") for role in ("teacher", "parent", "admin")}
+    assert all(answer.status_code == 200 for answer in by_role.values())
+    assert "feeCategory" not in by_role["teacher"].get_json()
+    assert by_role["parent"].get_json()["feeCategory"] == "sibling"
+    bad = {**STRUCTURE, "heads": [{**STRUCTURE["heads"][0], "categoryAmounts": {"$gt": 1}}]}
+    refused = finance.post("/fees/structures", json=bad)
+    assert refused.status_code == 400, refused.get_json()
+    wrong = api().patch(f"/students/{sam}", json={"feeCategory": "Not A Code"})
+    assert wrong.status_code == 400

@@ -2,7 +2,7 @@
 
 import pytest
 
-from educatenext.fees.money import display, percent_of, split_evenly
+from educatenext.fees.money import billed_lines, display, percent_of, split_evenly
 
 
 def test_a_percentage_rounds_half_up_to_the_minor_unit():
@@ -28,3 +28,15 @@ def test_split_needs_an_instalment_and_amounts_display_in_their_currency():
     assert display(123450, "USD") == "1,234.50 USD"
     assert display(1235, "JPY") == "1,235 JPY"
     assert display(1005, "KWD") == "1.005 KWD"
+
+
+def test_a_fee_category_pays_its_amounts_and_a_head_of_zero_is_left_off():
+    heads = [
+        {"code": "tuition", "name": "Tuition", "amountMinor": 1000,
+         "categoryAmounts": {"staff_child": 0, "sibling": 900}},
+        {"code": "exam", "name": "Exam", "amountMinor": 50},
+    ]  # fmt: skip
+    assert [line["amountMinor"] for line in billed_lines(heads, None)] == [1000, 50]
+    assert [line["amountMinor"] for line in billed_lines(heads, "sibling")] == [900, 50]
+    assert [line["code"] for line in billed_lines(heads, "staff_child")] == ["exam"]
+    assert [line["amountMinor"] for line in billed_lines(heads, "unknown")] == [1000, 50]

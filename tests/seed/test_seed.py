@@ -90,6 +90,9 @@ def test_seeded_fees_are_consistent_and_a_cashier_can_take_the_next_payment(app)
             paid = sum(p["amountMinor"] for p in db.payments.find({"invoiceId": invoice["_id"]}))
             assert invoice["paidMinor"] == paid
             assert sum(i["amountMinor"] for i in invoice["instalments"]) == invoice["totalMinor"]
+            expected = 128_000 if invoice["feeCategory"] == "sibling" else 140_000
+            assert invoice["totalMinor"] == expected
+        assert db.invoices.count_documents({"feeCategory": "sibling"}) == 9
         statuses = set(db.invoices.distinct("status"))
         assert statuses == {"issued", "partially_paid", "paid"}
         payments = db.payments.count_documents({})

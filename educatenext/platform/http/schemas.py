@@ -7,6 +7,9 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, post_dump, validate
 from educatenext.platform.http.errors import ERROR_CODES
 from educatenext.platform.values import parse_object_id
 
+# A short machine code a school chooses (fee heads, fee categories): safe as a document key.
+SNAKE_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,29}$", error="1-30 of a-z, 0-9, _.")
+
 
 class ErrorDetailSchema(Schema):
     """One invalid input."""
