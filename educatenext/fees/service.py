@@ -107,9 +107,9 @@ def generate_invoices(identity, structure_id, request):
         and (lines := billed_lines(structure["heads"], student.get("feeCategory")))
     ]
     counters = CounterRepository(identity.scope)
-    now = utcnow()
+    issue, now = request["issue"], utcnow()
     documents = [
-        _invoice_for(structure, student, lines, counters.next_value("invoice"), request, now)
+        _invoice_for(structure, student, lines, counters.next_value("invoice"), issue, now)
         for student, lines in owing
     ]
     exempt = len(students) - len(already) - len(owing)
@@ -138,8 +138,7 @@ def _billed_students(identity, structure, request):
     return chosen
 
 
-def _invoice_for(structure, student, lines, number, request, now):
-    issue = request["issue"]
+def _invoice_for(structure, student, lines, number, issue, now):
     total = sum(line["amountMinor"] for line in lines)
     return {
         "number": f"INV-{number:06d}",
