@@ -295,13 +295,17 @@ class Load:
 
 def check_ledger(stack, load):
     """Every acknowledged write reads back (DB and API), once; no attempt made a duplicate."""
+    # Acknowledgements are taken before the database is read: writers may still be running,
+    # and a write acknowledged after the read began is not yet owed to this check.
+    with load.lock:
+        acknowledged = [entry for entry in load.ledger if entry.assignment_id]
+        gave_up = sum(entry.gave_up for entry in load.ledger)
     titles = Counter(
         doc["title"]
         for doc in stack.db.assignments.find(
             {"title": {"$regex": f"^Ledger {load.run_id} "}}, {"title": 1}
         )
     )
-    acknowledged = [entry for entry in load.ledger if entry.assignment_id]
     lost = [entry.title for entry in acknowledged if titles[entry.title] == 0]
     duplicates = sorted(title for title, count in titles.items() if count > 1)
     unreadable = []
@@ -316,7 +320,7 @@ def check_ledger(stack, load):
             unreadable.append(entry.title)
     return {
         "acknowledged": len(acknowledged),
-        "gave_up": sum(entry.gave_up for entry in load.ledger),
+        "gave_up": gave_up,
         "lost": len(lost),
         "duplicates": len(duplicates),
         "unreadable": len(unreadable),
