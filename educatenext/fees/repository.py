@@ -1,6 +1,5 @@
 """Fee structures, invoices and payments of one institution."""
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from educatenext.platform.mongo.repository import TenantRepository
@@ -71,28 +70,30 @@ class InvoiceRepository(TenantRepository):
         """Add a payment to an open invoice if it fits in the balance; the new invoice or None.
 
         One conditional update: two cashiers paying the same invoice at once cannot both
-        fit, whatever the order.
+        fit, whatever the order. An update_one and a read rather than one findAndModify
+        (docs/decisions/0003); the caller's transaction makes the read its own write's.
         """
         fits = {"$lte": [{"$add": ["$paidMinor", amount_minor]}, "$totalMinor"]}
-        invoice = self.collection.find_one_and_update(
-            self.scoped(
-                {"_id": invoice_id, "status": {"$in": ["issued", "partially_paid"]}, "$expr": fits}
-            ),
-            {"$inc": {"paidMinor": amount_minor}, "$set": {"updatedAt": utcnow()}},
-            return_document=ReturnDocument.AFTER,
-            session=self.session,
+        return self._moved_paid(
+            {"_id": invoice_id, "status": {"$in": ["issued", "partially_paid"]}, "$expr": fits},
+            amount_minor,
         )
-        return invoice and self._settle_status(invoice)
 
     def record_refund(self, invoice_id, amount_minor):
         """Take a refund off what was paid, if that much was; the new invoice or None."""
-        invoice = self.collection.find_one_and_update(
-            self.scoped({"_id": invoice_id, "paidMinor": {"$gte": amount_minor}}),
-            {"$inc": {"paidMinor": -amount_minor}, "$set": {"updatedAt": utcnow()}},
-            return_document=ReturnDocument.AFTER,
+        return self._moved_paid({"_id": invoice_id, "paidMinor": {"$gte": amount_minor}},
+                                -amount_minor)  # fmt: skip
+
+    def _moved_paid(self, condition, delta):
+        """$inc paidMinor by delta where condition holds; the settled invoice, or None."""
+        written = self.collection.update_one(
+            self.scoped(condition),
+            {"$inc": {"paidMinor": delta}, "$set": {"updatedAt": utcnow()}},
             session=self.session,
         )
-        return invoice and self._settle_status(invoice)
+        if not written.matched_count:
+            return None
+        return self._settle_status(self.find_one({"_id": condition["_id"]}))
 
     def _settle_status(self, invoice):
         """The status the paid amount gives an open invoice (void and draft stay as they are)."""

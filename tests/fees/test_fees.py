@@ -467,3 +467,31 @@ def test_students_are_billed_at_their_fee_category_amounts(api, world, db):
     assert refused.status_code == 400, refused.get_json()
     wrong = api().patch(f"/students/{sam}", json={"feeCategory": "Not A Code"})
     assert wrong.status_code == 400
+
+
+def test_payments_and_refunds_move_an_invoice_without_find_and_modify(api, billed, monkeypatch):
+    """findAndModify scans a whole collection on the development server (decision 0003)."""
+    from educatenext.platform.mongo.scoped_collection import ScopedCollection
+
+    calls = []
+    original = ScopedCollection.find_one_and_update
+
+    def recording(self, *args, **kwargs):
+        calls.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ScopedCollection, "find_one_and_update", recording)
+    invoice = billed["batch"]["invoices"][5]
+    paid = api("cashier").post(
+        "/fees/payments", headers=keyed(),
+        json={"invoiceId": invoice["id"], "amountMinor": 5_000, "method": "cash"},
+    )  # fmt: skip
+    assert paid.status_code == 201, paid.get_json()
+    assert paid.get_json()["invoice"]["status"] == "partially_paid"
+    refund = api("finance").post(
+        f"/fees/payments/{paid.get_json()['payment']['id']}/refunds", headers=keyed(),
+        json={"amountMinor": 5_000, "reason": "Paid twice at the bank"},
+    )  # fmt: skip
+    assert refund.status_code == 201, refund.get_json()
+    assert refund.get_json()["invoice"]["status"] == "issued"
+    assert "invoices" not in calls
