@@ -122,16 +122,22 @@ def flask_command(args):
         forget_embedded_server(started)
 
 
+PRODUCTION_SECRETS = ("SECRET_KEY", "JWT_SECRET", "QR_SECRET", "MFA_SECRET_KEY")
+
+
 def production_env(env):
     """EDUCATENEXT_ENV=production with secrets kept in var/deploy-secrets.env (made once, 0600)."""
     env.setdefault("EDUCATENEXT_ENV", "production")
     env.setdefault("TRUSTED_PROXIES", "1")  # nginx is the one proxy in front
     path = VAR / "deploy-secrets.env"
-    if not path.exists():
-        names = ("SECRET_KEY", "JWT_SECRET", "QR_SECRET")
-        path.write_text("".join(f"{name}={secrets.token_urlsafe(48)}\n" for name in names))
+    known = path.read_text() if path.exists() else ""
+    # A file from an older checkout gains only the secrets it lacks; existing ones are kept.
+    missing = [name for name in PRODUCTION_SECRETS if f"{name}=" not in known]
+    if missing:
+        added = "".join(f"{name}={secrets.token_urlsafe(48)}\n" for name in missing)
+        path.write_text(known + ("" if not known or known.endswith("\n") else "\n") + added)
         path.chmod(0o600)
-        say(f"generated production secrets in {path.relative_to(ROOT)} (keep them private)")
+        say(f"generated production secrets in {path} (keep them private)")
     for line in path.read_text().splitlines():
         name, _, value = line.partition("=")
         env.setdefault(name, value)

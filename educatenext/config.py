@@ -72,6 +72,16 @@ class Config:
         # Signs students' QR payloads (HMAC-SHA256); production needs its own value.
         self.QR_SECRET = env_str("QR_SECRET", DEV_SECRET)
         self.QR_TTL_SECONDS = env_int("QR_TTL_SECONDS", 24 * 3600)
+        # Encrypts TOTP secrets at rest (a key of its own, never the JWT secret). After a
+        # rotation, MFA_SECRET_KEY_PREVIOUS still decrypts secrets stored under the old key.
+        self.MFA_SECRET_KEY = env_str("MFA_SECRET_KEY", DEV_SECRET)
+        self.MFA_SECRET_KEY_PREVIOUS = env_str("MFA_SECRET_KEY_PREVIOUS", None)
+        self.MFA_ISSUER = env_str("MFA_ISSUER", "EducateNext")
+        # The second login step's token, and a policy-bound user's enrolment-only token.
+        self.MFA_CHALLENGE_TTL_SECONDS = env_int("MFA_CHALLENGE_TTL_SECONDS", 5 * 60)
+        self.MFA_ENROLMENT_TTL_SECONDS = env_int("MFA_ENROLMENT_TTL_SECONDS", 15 * 60)
+        # Super-admins have no institution, so their MFA policy is platform configuration.
+        self.MFA_REQUIRED_FOR_SUPER_ADMINS = env_bool("MFA_REQUIRED_FOR_SUPER_ADMINS", False)
         # ID cards: how long a card is valid from issue, and a TrueType font for non-Latin names.
         self.ID_CARD_VALID_DAYS = env_int("ID_CARD_VALID_DAYS", 365)
         self.ID_CARD_FONT = env_str("ID_CARD_FONT", None)
@@ -231,10 +241,12 @@ class ProductionConfig(Config):
     def validate(self):
         """Refuse default or short secrets, debug mode and a per-process limiter."""
         problems = []
-        for name in ("SECRET_KEY", "JWT_SECRET", "QR_SECRET"):
+        for name in ("SECRET_KEY", "JWT_SECRET", "QR_SECRET", "MFA_SECRET_KEY"):
             value = getattr(self, name)
             if value == DEV_SECRET or len(value.encode()) < 32:
                 problems.append(f"{name} must be set to a random value of at least 32 bytes")
+        if self.MFA_SECRET_KEY in (self.JWT_SECRET, self.SECRET_KEY):
+            problems.append("MFA_SECRET_KEY must differ from JWT_SECRET and SECRET_KEY")
         if self.DEBUG:
             problems.append("debug mode must be off")
         if not self.RATELIMIT_ENABLED:

@@ -11,7 +11,7 @@ from flask import current_app, request
 
 from educatenext.auth.repository import SessionRepository
 from educatenext.auth.roles import SUPER_ADMIN, canonical_role
-from educatenext.auth.tokens import decode_access_token
+from educatenext.auth.tokens import decode_access_token, decode_purpose_token
 from educatenext.caching import responses
 from educatenext.extensions import cache
 from educatenext.institutions.repository import InstitutionRepository
@@ -24,6 +24,9 @@ from educatenext.users.repository import UserRepository
 log = logging.getLogger(__name__)
 
 ACTIVE = "active"
+# Purposes of the short-lived tokens that are not access tokens (auth.tokens.purpose_audience).
+MFA_CHALLENGE = "mfa-challenge"
+MFA_ENROLMENT = "mfa-enrolment"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Identity:
     student_id: ObjectId | None = None
     child_student_ids: tuple = field(default_factory=tuple)
     classroom_ids: tuple = field(default_factory=tuple)
+    # An enrolment-only caller: MFA is required of them, not set up yet, and they hold no session.
+    enrolling: bool = False
 
     @property
     def scope(self):
@@ -78,6 +83,9 @@ def authenticate():
         try:
             claims = decode_access_token(token)
         except jwt.InvalidTokenError:
+            if _purpose_claims(token, MFA_ENROLMENT) is not None:
+                raise APIError(403, "MFA_ENROLMENT_REQUIRED",
+                               "Set up two-factor authentication first.") from None  # fmt: skip
             raise unauthorized("Invalid or expired token.") from None
         state.verified_claims = claims  # the rate limiter keys on them too: decode once
     user_id = parse_object_id(claims["sub"])
@@ -89,6 +97,37 @@ def authenticate():
         raise unauthorized("Session is no longer valid.")
     state.identity = identity_from_context(context, session_id)
     return state.identity
+
+
+def authenticate_enrolling():
+    """The caller of an enrolment-only token, or None when the token is not one."""
+    token = bearer_token()
+    claims = _purpose_claims(token, MFA_ENROLMENT) if token else None
+    if claims is None:
+        return None
+    user_id = parse_object_id(claims["sub"])
+    context = build_user_context(user_id) if user_id else {"active": False}
+    if not context["active"]:
+        raise unauthorized("Session is no longer valid.")
+    state = request_state.current()
+    state.identity = Identity(
+        user_id=user_id,
+        institution_id=ObjectId(context["institutionId"]) if context["institutionId"] else None,
+        role=context["role"],
+        name=context["name"],
+        email=context["email"],
+        session_id=None,
+        enrolling=True,
+    )
+    return state.identity
+
+
+def _purpose_claims(token, purpose):
+    """The claims of a valid token of this purpose, else None."""
+    try:
+        return decode_purpose_token(token, purpose)
+    except jwt.InvalidTokenError:
+        return None
 
 
 def user_cache_key(user_id):

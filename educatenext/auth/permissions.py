@@ -7,7 +7,7 @@ import flask_smorest
 from flask import current_app, request
 
 from educatenext.audit.recorder import security_event
-from educatenext.auth.identity import authenticate
+from educatenext.auth.identity import authenticate, authenticate_enrolling
 from educatenext.platform.http.errors import APIError
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ class Permission:
 
     roles: frozenset
     public: bool = False
+    # Also open to enrolment-only tokens (MFA set-up for users a policy requires it of).
+    enrolling: bool = False
 
 
 def _declare(func, declared):
@@ -44,6 +46,11 @@ def allow(*roles):
     if not roles:
         raise ValueError("allow() needs at least one role; use public for open routes")
     return lambda func: _declare(func, Permission(frozenset(roles)))
+
+
+def allow_enrolling(*roles):
+    """Like allow(), and open to enrolment-only tokens too (the MFA set-up endpoints)."""
+    return lambda func: _declare(func, Permission(frozenset(roles), enrolling=True))
 
 
 def public(func):
@@ -76,7 +83,7 @@ def enforce_permissions():
         raise APIError(500, "INTERNAL_ERROR")
     if declared.public:
         return
-    identity = authenticate()
+    identity = (declared.enrolling and authenticate_enrolling()) or authenticate()
     if identity.role not in declared.roles:
         security_event(
             "permission_denied",

@@ -27,13 +27,21 @@ class PublicUserSchema(StrictSchema):
 
 
 class TokenSchema(StrictSchema):
-    """Login/refresh/register answer: token and accessToken carry the same JWT."""
+    """Login/refresh/register answer: token and accessToken carry the same JWT.
+
+    For a user with MFA, login answers only mfaRequired and mfaToken (for POST /auth/mfa);
+    for one a policy requires MFA of who has not set it up, mfaEnrolmentRequired, and token
+    and accessToken then reach only the MFA set-up endpoints (no refresh token).
+    """
 
     message = fields.String()
     token = fields.String()
     accessToken = fields.String()
     refreshToken = fields.String()
     user = fields.Nested(PublicUserSchema)
+    mfaRequired = fields.Boolean()
+    mfaToken = fields.String()
+    mfaEnrolmentRequired = fields.Boolean()
 
 
 class RefreshSchema(StrictSchema):

@@ -8,6 +8,7 @@ from flask import current_app, request
 from educatenext.accounts.service import insert_user
 from educatenext.audit.recorder import security_event
 from educatenext.auth import identity as auth_identity
+from educatenext.auth.identity import MFA_CHALLENGE, MFA_ENROLMENT
 from educatenext.auth.passwords import (
     burn_verification_time,
     hash_password,
@@ -19,11 +20,17 @@ from educatenext.auth.repository import (
     RefreshTokenRepository,
     SessionRepository,
 )
-from educatenext.auth.roles import canonical_role
-from educatenext.auth.tokens import hash_token, issue_access_token, new_opaque_token
+from educatenext.auth.roles import SUPER_ADMIN, canonical_role
+from educatenext.auth.tokens import (
+    hash_token,
+    issue_access_token,
+    issue_purpose_token,
+    new_opaque_token,
+)
 from educatenext.extensions import mongo
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.invitations import service as invitation_service
+from educatenext.mfa.repository import MfaFactorRepository
 from educatenext.platform.http.errors import APIError, validation_error
 from educatenext.platform.mongo.repository import TenantScope
 from educatenext.platform.values import utcnow
@@ -43,10 +50,15 @@ def normalise_email(email):
 
 
 def login(email, password):
-    """Verify credentials (no enumeration, constant work) and open a session."""
+    """Verify credentials (no enumeration, constant work), then the second factor's turn.
+
+    Users with MFA get an mfaToken for POST /auth/mfa and keep their failure count until the
+    code is right (a known password alone never resets it); users a policy requires MFA of
+    who have not set it up get an enrolment-only token; everyone else a session.
+    """
     email = normalise_email(email)
-    throttle_key = hash_token(f"login:{email}")
-    _refuse_if_locked(throttle_key)
+    throttle_key = login_throttle_key(email)
+    refuse_if_locked(throttle_key)
     user = UserRepository(PLATFORM).by_email(email)
     if user is None:
         burn_verification_time(password)
@@ -55,22 +67,56 @@ def login(email, password):
         matches, needs_rehash = verify_password(user.get("passwordHash", ""), password)
     # Read only once the password matched: unknown emails and wrong passwords do the same work.
     institution = institution_of(user) if matches else None
-    if not matches or not _may_log_in(user, institution):
-        _record_failure(throttle_key)
-        security_log.warning("login failed", extra={"fields": {"event": "login_failure"}})
-        security_event("login_failure", (user or {}).get("institutionId"), emailHash=throttle_key)
+    if not matches or not may_log_in(user, institution):
+        record_login_failure(throttle_key, user, "login_failure")
         raise APIError(400, "INVALID_CREDENTIALS", INVALID_CREDENTIALS)
-    LoginThrottleRepository(PLATFORM).clear(throttle_key)
-    changes = {"lastLoginAt": utcnow()}
     if needs_rehash:
-        changes["passwordHash"] = hash_password(password)
-    user = UserRepository(PLATFORM).update(user["_id"], changes)
+        rehashed = {"passwordHash": hash_password(password)}
+        user = UserRepository(PLATFORM).update(user["_id"], rehashed)
+    config = current_app.config
+    if MfaFactorRepository(PLATFORM).is_active(user["_id"]):
+        security_event("mfa_challenge", user.get("institutionId"), userId=user["_id"])
+        token = issue_purpose_token(user, MFA_CHALLENGE, config["MFA_CHALLENGE_TTL_SECONDS"])
+        return {"mfaRequired": True, "mfaToken": token}
+    if mfa_required_by_policy(user, institution):
+        LoginThrottleRepository(PLATFORM).clear(throttle_key)
+        security_event("mfa_enrolment_required", user.get("institutionId"), userId=user["_id"])
+        token = issue_purpose_token(user, MFA_ENROLMENT, config["MFA_ENROLMENT_TTL_SECONDS"])
+        return {"mfaEnrolmentRequired": True, "token": token, "accessToken": token,
+                "user": public_user(user)}  # fmt: skip
+    return finish_login(user, institution, throttle_key, "password")
+
+
+def finish_login(user, institution, throttle_key, method):
+    """Every factor checked: clear the failures, note the login, open a session."""
+    LoginThrottleRepository(PLATFORM).clear(throttle_key)
+    user = UserRepository(PLATFORM).update(user["_id"], {"lastLoginAt": utcnow()})
     security_log.info(
         "login succeeded",
         extra={"fields": {"event": "login_success", "userId": str(user["_id"])}},
     )
-    security_event("login_success", user.get("institutionId"), userId=user["_id"])
+    security_event("login_success", user.get("institutionId"), userId=user["_id"], method=method)
     return open_session(user, institution)
+
+
+def mfa_required_by_policy(user, institution):
+    """Whether the user's institution (or, for super-admins, the platform) requires MFA."""
+    role = canonical_role(user.get("role"))
+    if role == SUPER_ADMIN:
+        return current_app.config["MFA_REQUIRED_FOR_SUPER_ADMINS"]
+    return role in (institution or {}).get("mfaRequiredRoles", ())
+
+
+def login_throttle_key(email):
+    """The lockout counter's key for an email (hashed: known or not, it reveals nothing)."""
+    return hash_token(f"login:{normalise_email(email)}")
+
+
+def record_login_failure(throttle_key, user, event):
+    """Log and audit a failed login step and count it towards the lockout."""
+    _record_failure(throttle_key)
+    security_log.warning("login failed", extra={"fields": {"event": event}})
+    security_event(event, (user or {}).get("institutionId"), emailHash=throttle_key)
 
 
 def institution_of(user):
@@ -81,7 +127,7 @@ def institution_of(user):
     return InstitutionRepository(TenantScope.of(institution_id)).get(institution_id)
 
 
-def _may_log_in(user, institution):
+def may_log_in(user, institution):
     """Active user of an active institution (super-admins have none)."""
     if user is None or user.get("status") != "active":
         return False
@@ -90,7 +136,7 @@ def _may_log_in(user, institution):
     return institution is not None and institution.get("status") == "active"
 
 
-def _refuse_if_locked(throttle_key):
+def refuse_if_locked(throttle_key):
     """429 while the account (email) is locked out; stored in MongoDB so Redis cannot lift it."""
     record = LoginThrottleRepository(PLATFORM).find_one({"_id": throttle_key})
     locked_until = (record or {}).get("lockedUntil")
@@ -194,7 +240,7 @@ def refresh(refresh_token):
         raise invalid
     user = UserRepository(PLATFORM).get(record["userId"])
     institution = institution_of(user) if user else None
-    if not _may_log_in(user, institution):
+    if not may_log_in(user, institution):
         raise invalid
     return token_response(user, session, institution)
 

@@ -2,12 +2,25 @@
 
 from marshmallow import fields, validate
 
+from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, TEACHER
 from educatenext.extensions import QuerySchema, StrictSchema
 from educatenext.fees.money import DEFAULT_CURRENCY, MINOR_UNITS
 from educatenext.platform.http.schemas import PaginationQuerySchema, ResourceSchema
 from educatenext.users.schemas import NAME, EmailField, UserSchema
 
 STATUSES = ("active", "inactive")
+# Staff roles an institution can require two-factor authentication of.
+MFA_POLICY_ROLES = (ADMIN, FINANCE, CASHIER, TEACHER)
+
+
+def mfa_roles_field(**kwargs):
+    """The roles whose users must sign in with a second factor."""
+    return fields.List(
+        fields.String(validate=validate.OneOf(MFA_POLICY_ROLES)),
+        validate=validate.Length(max=len(MFA_POLICY_ROLES)),
+        metadata={"example": ["admin", "finance"]},
+        **kwargs,
+    )
 
 
 def currency_field(**kwargs):
@@ -57,6 +70,7 @@ class InstitutionUpdateSchema(StrictSchema):
     timezone = fields.String(validate=validate.Length(max=64))
     currency = currency_field()
     status = fields.String(validate=validate.OneOf(STATUSES))
+    mfaRequiredRoles = mfa_roles_field()
 
 
 class InstitutionSchema(ResourceSchema):
@@ -70,6 +84,7 @@ class InstitutionSchema(ResourceSchema):
     timezone = fields.String()
     currency = fields.String(metadata={"example": "USD"})
     status = fields.String()
+    mfaRequiredRoles = mfa_roles_field(dump_default=[])
 
 
 class InstitutionEnvelopeSchema(StrictSchema):

@@ -68,6 +68,8 @@ def update_institution(identity, institution_id, changes):
         school = TenantScope.of(institution["_id"])
         if FeeStructureRepository(school).find_one({}, projection={"_id": 1}) is not None:
             raise APIError(409, "CONFLICT", "The currency is fixed once fees are set up.")
+    if "mfaRequiredRoles" in changes:
+        changes = {**changes, "mfaRequiredRoles": sorted(set(changes["mfaRequiredRoles"]))}
     updated = InstitutionRepository(scope_for(identity)).update(institution["_id"], changes)
     if changes.get("status") == "inactive":
         _revoke_members(institution["_id"])

@@ -147,7 +147,8 @@ def seed(scale, students, mongo_uri, db_name, institutions=1):
 
 
 # One set of secrets per benchmark run: tokens stay valid across the servers it starts.
-SECRETS = {name: secrets.token_urlsafe(48) for name in ("SECRET_KEY", "JWT_SECRET", "QR_SECRET")}
+SECRETS = {name: secrets.token_urlsafe(48)
+           for name in ("SECRET_KEY", "JWT_SECRET", "QR_SECRET", "MFA_SECRET_KEY")}  # fmt: skip
 
 
 def api_env(mongo_uri, db_name, redis_url, metrics_dir, **overrides):

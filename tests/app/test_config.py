@@ -24,6 +24,7 @@ def production_env(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", STRONG)
     monkeypatch.setenv("JWT_SECRET", "j" * 40)
     monkeypatch.setenv("QR_SECRET", "q" * 40)
+    monkeypatch.setenv("MFA_SECRET_KEY", "m" * 40)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setenv("MONGO_URI", "mongodb://db.internal/educatenext")
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
@@ -43,6 +44,8 @@ def test_production_starts_with_safe_settings(production_env):
         ("SECRET_KEY", DEV_SECRET, "SECRET_KEY must be set"),
         ("JWT_SECRET", "short", "JWT_SECRET must be set"),
         ("QR_SECRET", "", "QR_SECRET must be set"),
+        ("MFA_SECRET_KEY", DEV_SECRET, "MFA_SECRET_KEY must be set"),
+        ("MFA_SECRET_KEY", "j" * 40, "MFA_SECRET_KEY must differ"),
         ("FLASK_DEBUG", "1", "debug mode must be off"),
         ("REDIS_URL", "", "REDIS_URL is required"),
         ("RATELIMIT_ENABLED", "false", "rate limiting must stay enabled"),

@@ -103,6 +103,8 @@ BOOKKEEPING = {
     "attendance_days",  # derived from the audited attendance records
     "counters",
     "login_throttle",
+    "mfa_factors",  # every change is a security event (never the ciphertext or code hashes)
+    "mfa_spent_tokens",
     "idempotency_keys",
     "refresh_tokens",
     "sessions",

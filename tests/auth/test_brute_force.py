@@ -106,6 +106,7 @@ def test_production_argon2_defaults_meet_owasp(monkeypatch):
 def test_production_refuses_weak_argon2(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("QR_SECRET", "q" * 40)
+    monkeypatch.setenv("MFA_SECRET_KEY", "m" * 40)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setenv("ARGON2_MEMORY_COST", "4096")
     with pytest.raises(RuntimeError, match="Argon2"):

@@ -64,3 +64,15 @@ def test_a_stale_record_is_not_trusted(checkout):
     assert devstack.own_embedded_server(checkout / "mongo") is None
     (checkout / "embedded-mongo.json").write_text("not json")
     assert devstack.own_embedded_server(checkout / "mongo") is None
+
+
+def test_production_secrets_from_an_older_checkout_gain_only_the_missing_ones(checkout):
+    (checkout / "deploy-secrets.env").write_text("SECRET_KEY=kept\nJWT_SECRET=kept-too\n")
+    env = {}
+    devstack.production_env(env)
+    assert (env["SECRET_KEY"], env["JWT_SECRET"]) == ("kept", "kept-too")
+    assert len(env["MFA_SECRET_KEY"]) >= 32
+    assert len(env["QR_SECRET"]) >= 32
+    again = {}
+    devstack.production_env(again)
+    assert again == env  # written once, then reused

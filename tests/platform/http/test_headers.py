@@ -94,6 +94,7 @@ def test_production_refuses_a_wildcard_origin(monkeypatch):
     for name, value in (
         ("SECRET_KEY", "s" * 40),
         ("QR_SECRET", "q" * 40),
+        ("MFA_SECRET_KEY", "m" * 40),
         ("REDIS_URL", "redis://x"),
         ("CORS_ORIGINS", "*"),
     ):
