@@ -8,6 +8,7 @@ from flask.sessions import SessionInterface
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from educatenext.attendance.retention import attendance_cli
 from educatenext.audit import recorder
 from educatenext.audit.recorder import rate_limit_breached
 from educatenext.auth import permissions
@@ -125,6 +126,7 @@ def create_app(config=None):
     )
     _register_blueprints(app)
     app.cli.add_command(migrate_cli)
+    app.cli.add_command(attendance_cli)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(db_users_cli)

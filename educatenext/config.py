@@ -178,6 +178,8 @@ class Config:
         # base64 of 32 random bytes; prefer a key file (flask backup --key-file) in production.
         self.BACKUP_KEY = env_str("BACKUP_KEY", None)
         self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
+        # `flask attendance prune` deletes attendance older than this many years; 0 keeps all.
+        self.ATTENDANCE_RETENTION_YEARS = env_int("ATTENDANCE_RETENTION_YEARS", 0)
         self.IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
         # A keyed request whose worker died can be taken over by a retry after this long;
         # longer than a normal write takes, short enough that a client's retry soon succeeds.

@@ -1,6 +1,6 @@
 """Attendance records (one per student, classroom and day) and attendance sessions."""
 
-from pymongo import InsertOne, UpdateOne
+from pymongo import DeleteMany, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from educatenext.platform.mongo.repository import TenantRepository, bulk_budget
@@ -27,6 +27,17 @@ class AttendanceRepository(TenantRepository):
                 key["classroomId"], key["date"]
             )
         return record, previous
+
+    def count_before(self, cutoff):
+        """How many of this school's records are of days before cutoff."""
+        return self.count({"date": {"$lt": cutoff}})
+
+    def delete_before(self, cutoff):
+        """Delete this school's records of days before cutoff; how many went."""
+        result = self.collection.bulk_write(
+            [DeleteMany(self.scoped({"date": {"$lt": cutoff}}))], session=self.session
+        )
+        return result.deleted_count
 
     def for_classroom_day(self, classroom_id, day):
         """{studentId: record} for a classroom's day."""
@@ -94,6 +105,13 @@ class AttendanceDayRepository(TenantRepository):
     # Derived from the records: what read it goes stale with them (every attendance write
     # replaces the attendance token), so its own writes need no token or audit event.
     cache_dependency = "attendance"
+
+    def delete_before(self, cutoff):
+        """Forget the days before cutoff (their records are gone); how many went."""
+        result = self.collection.bulk_write(
+            [DeleteMany(self.scoped({"date": {"$lt": cutoff}}))], session=self.session
+        )
+        return result.deleted_count
 
     def record_taken(self, classroom_id, day):
         """Add a classroom to the day's taken set (a no-op when it is there already).
