@@ -132,7 +132,8 @@ def production_env(env):
     path = VAR / "deploy-secrets.env"
     known = path.read_text() if path.exists() else ""
     # A file from an older checkout gains only the secrets it lacks; existing ones are kept.
-    missing = [name for name in PRODUCTION_SECRETS if f"{name}=" not in known]
+    present = {line.partition("=")[0].strip() for line in known.splitlines()}
+    missing = [name for name in PRODUCTION_SECRETS if name not in present]
     if missing:
         added = "".join(f"{name}={secrets.token_urlsafe(48)}\n" for name in missing)
         path.write_text(known + ("" if not known or known.endswith("\n") else "\n") + added)

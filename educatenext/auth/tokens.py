@@ -23,20 +23,41 @@ VERIFIED_MAX = 4096
 def issue_access_token(user, session_id):
     """A short-lived access token naming the user, role, institution and session."""
     config = current_app.config
+    institution_id = user.get("institutionId")
+    return _signed(user, config["JWT_AUDIENCE"], config["ACCESS_TOKEN_TTL_SECONDS"],
+                   sid=str(session_id), role=user["role"],
+                   inst=str(institution_id) if institution_id else None)  # fmt: skip
+
+
+def _signed(user, audience, seconds, **extra):
+    """A JWT for the user with every registered claim, for one audience."""
+    config = current_app.config
     now = utcnow()
     claims = {
         "iss": config["JWT_ISSUER"],
-        "aud": config["JWT_AUDIENCE"],
+        "aud": audience,
         "sub": str(user["_id"]),
         "iat": now,
         "nbf": now,
-        "exp": now + timedelta(seconds=config["ACCESS_TOKEN_TTL_SECONDS"]),
+        "exp": now + timedelta(seconds=seconds),
         "jti": uuid.uuid4().hex,
-        "sid": str(session_id),
-        "role": user["role"],
-        "inst": str(user["institutionId"]) if user.get("institutionId") else None,
+        **extra,
     }
     return jwt.encode(claims, config["JWT_SECRET"], algorithm=ALGORITHMS[0])
+
+
+def _verified(token, audience):
+    """The claims of a token signed for this audience, or raises jwt.InvalidTokenError."""
+    config = current_app.config
+    return jwt.decode(
+        token,
+        config["JWT_SECRET"],
+        algorithms=ALGORITHMS,
+        audience=audience,
+        issuer=config["JWT_ISSUER"],
+        options={"require": REQUIRED_CLAIMS},
+        leeway=LEEWAY_SECONDS,
+    )
 
 
 def decode_access_token(token):
@@ -52,15 +73,7 @@ def decode_access_token(token):
         if now < claims["nbf"] - LEEWAY_SECONDS:
             raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
         return dict(claims)
-    claims = jwt.decode(
-        token,
-        config["JWT_SECRET"],
-        algorithms=ALGORITHMS,
-        audience=config["JWT_AUDIENCE"],
-        issuer=config["JWT_ISSUER"],
-        options={"require": REQUIRED_CLAIMS},
-        leeway=LEEWAY_SECONDS,
-    )
+    claims = _verified(token, config["JWT_AUDIENCE"])
     if len(VERIFIED) >= VERIFIED_MAX:
         VERIFIED.pop(next(iter(VERIFIED)), None)  # the oldest entry
     VERIFIED[key] = claims
@@ -75,32 +88,12 @@ def purpose_audience(purpose):
 
 def issue_purpose_token(user, purpose, seconds):
     """A short-lived JWT that only the endpoints of its purpose accept (MFA login, enrolment)."""
-    config = current_app.config
-    now = utcnow()
-    claims = {
-        "iss": config["JWT_ISSUER"],
-        "aud": purpose_audience(purpose),
-        "sub": str(user["_id"]),
-        "iat": now,
-        "nbf": now,
-        "exp": now + timedelta(seconds=seconds),
-        "jti": uuid.uuid4().hex,
-    }
-    return jwt.encode(claims, config["JWT_SECRET"], algorithm=ALGORITHMS[0])
+    return _signed(user, purpose_audience(purpose), seconds)
 
 
 def decode_purpose_token(token, purpose):
     """Verified claims of a token of this purpose, or raises jwt.InvalidTokenError."""
-    config = current_app.config
-    return jwt.decode(
-        token,
-        config["JWT_SECRET"],
-        algorithms=ALGORITHMS,
-        audience=purpose_audience(purpose),
-        issuer=config["JWT_ISSUER"],
-        options={"require": REQUIRED_CLAIMS},
-        leeway=LEEWAY_SECONDS,
-    )
+    return _verified(token, purpose_audience(purpose))
 
 
 def new_opaque_token():

@@ -2,24 +2,27 @@
 
 from marshmallow import fields, validate
 
+from educatenext.auth.schemas import PublicUserSchema
 from educatenext.extensions import StrictSchema
 
-# A six-digit authenticator code or a recovery code (xxxx-xxxx-xxxx-xxxx).
-CODE = fields.String(required=True, validate=validate.Length(min=6, max=32),
-                     metadata={"example": "492039"})  # fmt: skip
+
+def code_field():
+    """A six-digit authenticator code or a recovery code (xxxx-xxxx-xxxx-xxxx)."""
+    return fields.String(required=True, validate=validate.Length(min=6, max=32),
+                         metadata={"example": "492039"})  # fmt: skip
 
 
 class CodeSchema(StrictSchema):
     """{code}: an authenticator code, or (where accepted) a recovery code."""
 
-    code = CODE
+    code = code_field()
 
 
 class MfaLoginSchema(StrictSchema):
     """{mfaToken, code}: the second login step."""
 
     mfaToken = fields.String(required=True, validate=validate.Length(min=16, max=2000))
-    code = CODE
+    code = code_field()
 
 
 class MfaStatusSchema(StrictSchema):
@@ -47,4 +50,4 @@ class RecoveryCodesSchema(StrictSchema):
     token = fields.String()
     accessToken = fields.String()
     refreshToken = fields.String()
-    user = fields.Dict()
+    user = fields.Nested(PublicUserSchema)

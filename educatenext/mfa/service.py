@@ -135,10 +135,7 @@ def complete_login(mfa_token, code):
         raise APIError(401, "UNAUTHORIZED", "Invalid or expired MFA token.")
     throttle_key = auth_service.login_throttle_key(user["email"])
     auth_service.refuse_if_locked(throttle_key)
-    method = _spend_code(user["_id"], code)
-    if method is None:
-        auth_service.record_login_failure(throttle_key, user, "mfa_failure")
-        raise _invalid_code()
+    method = _require_code(user, code)
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     if not spent.spend(claims["jti"], user.get("institutionId"), expires_at):
         raise APIError(401, "UNAUTHORIZED", "Invalid or expired MFA token.")
@@ -154,11 +151,7 @@ def disable(identity, code):
         raise APIError(409, "MFA_REQUIRED_BY_POLICY")
     if not _factors().is_active(identity.user_id):
         raise APIError(409, "MFA_NOT_ENABLED", "Two-factor authentication is not on.")
-    if _spend_code(identity.user_id, code) is None:
-        auth_service.record_login_failure(
-            auth_service.login_throttle_key(user["email"]), user, "mfa_failure"
-        )
-        raise _invalid_code()
+    _require_code(user, code)
     _factors().remove(identity.user_id)
     security_event("mfa_disabled", identity.institution_id, userId=identity.user_id,
                    by=identity.user_id)  # fmt: skip
@@ -168,12 +161,7 @@ def regenerate_recovery_codes(identity, code):
     """Ten new recovery codes (the old ones stop working), after a current code."""
     if not _factors().is_active(identity.user_id):
         raise APIError(409, "MFA_NOT_ENABLED", "Two-factor authentication is not on.")
-    if _spend_code(identity.user_id, code, recovery=False) is None:
-        user = _user(identity)
-        auth_service.record_login_failure(
-            auth_service.login_throttle_key(user["email"]), user, "mfa_failure"
-        )
-        raise _invalid_code()
+    _require_code(_user(identity), code, recovery=False)
     codes = new_recovery_codes()
     _factors().replace_recovery_codes(identity.user_id, [recovery_code_hash(c) for c in codes])
     security_event("mfa_recovery_codes_replaced", identity.institution_id, userId=identity.user_id)
@@ -193,6 +181,17 @@ def reset(identity, user_id):
         raise APIError(409, "MFA_NOT_ENABLED", "That user has no two-factor authentication.")
     security_event("mfa_reset", target.get("institutionId"), userId=target_id,
                    by=identity.user_id)  # fmt: skip
+
+
+def _require_code(user, code, recovery=True):
+    """Spend a valid code of the user's ('totp' or 'recovery-code'); a wrong one counts
+    towards the login lockout and answers 400."""
+    method = _spend_code(user["_id"], code, recovery)
+    if method is None:
+        throttle_key = auth_service.login_throttle_key(user["email"])
+        auth_service.record_login_failure(throttle_key, user, "mfa_failure")
+        raise _invalid_code()
+    return method
 
 
 def _spend_code(user_id, code, recovery=True):

@@ -67,11 +67,12 @@ def test_a_stale_record_is_not_trusted(checkout):
 
 
 def test_production_secrets_from_an_older_checkout_gain_only_the_missing_ones(checkout):
-    (checkout / "deploy-secrets.env").write_text("SECRET_KEY=kept\nJWT_SECRET=kept-too\n")
+    # MFA_SECRET_KEY ends in SECRET_KEY: names are matched whole, not as substrings.
+    (checkout / "deploy-secrets.env").write_text("MFA_SECRET_KEY=kept-mfa\nJWT_SECRET=kept-too\n")
     env = {}
     devstack.production_env(env)
-    assert (env["SECRET_KEY"], env["JWT_SECRET"]) == ("kept", "kept-too")
-    assert len(env["MFA_SECRET_KEY"]) >= 32
+    assert (env["MFA_SECRET_KEY"], env["JWT_SECRET"]) == ("kept-mfa", "kept-too")
+    assert len(env["SECRET_KEY"]) >= 32
     assert len(env["QR_SECRET"]) >= 32
     again = {}
     devstack.production_env(again)
