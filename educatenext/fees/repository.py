@@ -1,7 +1,6 @@
 """Fee structures, invoices and payments of one institution."""
 
-from pymongo.errors import DuplicateKeyError
-
+from educatenext.fees import balances
 from educatenext.platform.mongo.repository import TenantRepository
 from educatenext.platform.values import utcnow
 
@@ -24,37 +23,32 @@ class InvoiceRepository(TenantRepository):
         query = {"structureId": structure_id, "studentId": {"$in": list(student_ids)}}
         return {doc["studentId"] for doc in self.find(query, projection={"studentId": 1})}
 
-    def insert_new(self, documents):
-        """Insert invoices, skipping any another request inserted first (the unique index of
-        structure and student); returns those this call inserted."""
-        inserted = []
-        for document in documents:
-            try:
-                inserted.append(self.insert(document))
-            except DuplicateKeyError:
-                continue  # the same student's invoice, from a concurrent generation
+    def insert_tracked(self, document):
+        """Insert one invoice and add it to the balance summaries (in the caller's transaction)."""
+        self._need_transaction()
+        inserted = self.insert(document)
+        self.balances.move(None, inserted)
         return inserted
 
-    def outstanding(self, group_field, cuts):
-        """Open invoices' totals and payments per group_field value, split by due date.
+    def update(self, document_id, changes, *, extra_filter=None):
+        """The base update, moving the balance summaries with it (in the caller's transaction)."""
+        self._need_transaction()
+        before = self.get(document_id)
+        after = super().update(document_id, changes, extra_filter=extra_filter)
+        if after is not None:
+            self.balances.move(before, after)
+        return after
 
-        cuts: (bucket, earliest due date) from the newest bucket to the oldest; an invoice
-        falls in the first bucket whose date its due date is on or after, else in the last.
-        One pipeline on the (institution, status) index.
-        """
-        bucket = cuts[-1][0]
-        for name, earliest in reversed(cuts[:-1]):
-            bucket = {"$cond": [{"$gte": ["$dueDate", earliest]}, name, bucket]}
-        sums = {}
-        for name, _ in cuts:
-            inside = {"$eq": [bucket, name]}
-            sums[f"{name}_total"] = {"$sum": {"$cond": [inside, "$totalMinor", 0]}}
-            sums[f"{name}_paid"] = {"$sum": {"$cond": [inside, "$paidMinor", 0]}}
-        return self.aggregate([
-            {"$match": {"status": {"$in": ["issued", "partially_paid"]}}},
-            {"$group": {"_id": f"${group_field}", "invoices": {"$sum": 1}, **sums}},
-            {"$sort": {"_id": 1}},
-        ])  # fmt: skip
+    @property
+    def balances(self):
+        """The outstanding-balance summaries, in this repository's session."""
+        return OutstandingBalanceRepository(self.scope, session=self.session)
+
+    def _need_transaction(self):
+        # Inside a transaction the read before a write is the state the write replaces: a
+        # concurrent write to the same invoice aborts one of the two, which is retried whole.
+        if self.session is None or not self.session.in_transaction:
+            raise RuntimeError("an invoice write moves the balance summaries: use a transaction")
 
     def head_totals(self, academic_year):
         """Billed amount and invoice count per fee head for a year: one pipeline."""
@@ -86,6 +80,8 @@ class InvoiceRepository(TenantRepository):
 
     def _moved_paid(self, condition, delta):
         """$inc paidMinor by delta where condition holds; the settled invoice, or None."""
+        self._need_transaction()
+        before = self.find_one({"_id": condition["_id"]})
         written = self.collection.update_one(
             self.scoped(condition),
             {"$inc": {"paidMinor": delta}, "$set": {"updatedAt": utcnow()}},
@@ -93,7 +89,9 @@ class InvoiceRepository(TenantRepository):
         )
         if not written.matched_count:
             return None
-        return self._settle_status(self.find_one({"_id": condition["_id"]}))
+        after = self._settle_status(self.find_one({"_id": condition["_id"]}))
+        self.balances.move(before, after)
+        return after
 
     def _settle_status(self, invoice):
         """The status the paid amount gives an open invoice (void and draft stay as they are)."""
@@ -111,6 +109,41 @@ class InvoiceRepository(TenantRepository):
             )
             invoice = {**invoice, "status": status}
         return invoice
+
+
+class OutstandingBalanceRepository(TenantRepository):
+    """Per classroom and per student: open invoices' totals and payments by due date.
+
+    Derived from invoices (fees.balances) and written only with them, so a cached response
+    that read it goes stale with any invoice write.
+    """
+
+    collection_name = "outstanding_balances"
+    cache_dependency = "invoices"
+    emits_write_events = False
+
+    def move(self, before, after):
+        """Apply the difference an invoice write made (before/after: None when absent).
+
+        A summary left with no open invoice holds only zeros and is removed, so every stored
+        summary is a row of the report and a page needs no filter beyond its group.
+        """
+        now = utcnow()
+        for (group, key), delta in balances.change(before, after).items():
+            target = self.scoped({"group": group, "key": key})
+            self.collection.update_one(
+                target,
+                {"$inc": delta, "$set": {"updatedAt": now}, "$setOnInsert": {"createdAt": now}},
+                upsert=True,
+                session=self.session,
+            )
+            if delta.get("openInvoices", 0) < 0:
+                self.collection.delete_one({**target, "openInvoices": 0}, session=self.session)
+
+    def open_page(self, group, page, limit):
+        """(summaries, total) of one group's classrooms or students, by key, for one page."""
+        return self.page({"group": group}, sort=[("key", 1)], page=page, limit=limit,
+                         projection={"key": 1, "dues": 1})  # fmt: skip
 
 
 class PaymentRepository(TenantRepository):

@@ -224,7 +224,9 @@ class OutstandingReport(MethodView):
     @blp.response(200, OutstandingReportSchema)
     def get(self, args):
         """Outstanding balances per classroom or student in ageing buckets (0-30 ... 90+ days)."""
-        return service.outstanding_report(current_identity(), args)
+        page, limit = page_window(args)
+        report, total = service.outstanding_report(current_identity(), args, page, limit)
+        return report, 200, pagination_headers(total, page, limit)
 
 
 @blp.route("/reports/collections")

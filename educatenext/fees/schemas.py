@@ -9,6 +9,7 @@ from educatenext.platform.http.listing import SortedQuerySchema, sort_field
 from educatenext.platform.http.schemas import (
     SNAKE_CODE,
     ObjectIdField,
+    PaginationQuerySchema,
     ResourceSchema,
     UTCDateTime,
 )
@@ -292,8 +293,8 @@ class PaymentQuerySchema(SortedQuerySchema):
     kind = fields.String(validate=validate.OneOf(("payment", "refund")))
 
 
-class OutstandingQuerySchema(StrictSchema):
-    """Group by classroom or student; age balances as of a day (default today)."""
+class OutstandingQuerySchema(PaginationQuerySchema):
+    """Group by classroom or student; age balances as of a day (default today); one page."""
 
     groupBy = fields.String(
         load_default="classroom", validate=validate.OneOf(("classroom", "student"))
@@ -316,7 +317,11 @@ class OutstandingRowSchema(StrictSchema):
 
 
 class OutstandingReportSchema(StrictSchema):
-    """Unpaid balances of open invoices, aged from each invoice's due date."""
+    """Unpaid balances of open invoices, aged from each invoice's due date.
+
+    rows is one page of classrooms or students by id; the list headers (X-Total-Count,
+    Link) page through the rest.
+    """
 
     asOf = CalendarDay()
     currency = fields.String()

@@ -8,23 +8,25 @@ entry, by a conditional update that cannot take it past the total or below zero.
 from datetime import timedelta
 from typing import NamedTuple
 
+from pymongo.errors import DuplicateKeyError
+
 from educatenext.auth.roles import PARENT, STUDENT
 from educatenext.classrooms.repository import ClassroomRepository
-from educatenext.extensions import mongo
+from educatenext.fees.balances import OPEN, aged
 from educatenext.fees.money import DEFAULT_CURRENCY, billed_lines, percent_of, split_evenly
 from educatenext.fees.receipt import render as render_receipt
 from educatenext.fees.repository import (
     FeeStructureRepository,
     InvoiceRepository,
+    OutstandingBalanceRepository,
     PaymentRepository,
 )
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.platform.values import utcnow
 from educatenext.students.repository import CounterRepository, StudentRepository
 from educatenext.users.repository import UserRepository
-
-OPEN = ("issued", "partially_paid")
 
 
 def school_currency(scope):
@@ -98,22 +100,32 @@ def generate_invoices(identity, structure_id, request):
     if structure["status"] != "active":
         raise APIError(409, "CONFLICT", "This fee structure is archived.")
     students = _billed_students(identity, structure, request)
-    invoices = InvoiceRepository(identity.scope)
-    already = invoices.existing_students(structure["_id"], [s["_id"] for s in students])
-    owing = [
-        (student, lines)
-        for student in students
-        if student["_id"] not in already
-        and (lines := billed_lines(structure["heads"], student.get("feeCategory")))
-    ]
-    counters = CounterRepository(identity.scope)
-    issue, now = request["issue"], utcnow()
-    documents = [
-        _invoice_for(structure, student, lines, counters.next_value("invoice"), issue, now)
-        for student, lines in owing
-    ]
-    exempt = len(students) - len(already) - len(owing)
-    return InvoiceBatch(invoices.insert_new(documents), len(already), exempt)
+
+    def write(session):
+        invoices = InvoiceRepository(identity.scope, session=session)
+        already = invoices.existing_students(structure["_id"], [s["_id"] for s in students])
+        owing = [
+            (student, lines)
+            for student in students
+            if student["_id"] not in already
+            and (lines := billed_lines(structure["heads"], student.get("feeCategory")))
+        ]
+        counters = CounterRepository(identity.scope, session=session)
+        issue, now = request["issue"], utcnow()
+        created = [
+            invoices.insert_tracked(
+                _invoice_for(structure, student, lines, counters.next_value("invoice"), issue, now)
+            )
+            for student, lines in owing
+        ]
+        return InvoiceBatch(created, len(already), len(students) - len(already) - len(owing))
+
+    try:
+        return in_transaction(write)
+    except DuplicateKeyError:
+        # A concurrent generation committed one of these students' invoices first: run again,
+        # now seeing them (the unique index of school, structure and student).
+        return in_transaction(write)
 
 
 def _billed_students(identity, structure, request):
@@ -208,9 +220,12 @@ def _may_see(identity, record):
 def issue_invoice(identity, invoice_id):
     """A draft becomes payable."""
     invoice = get_invoice(identity, invoice_id)
-    issued = InvoiceRepository(identity.scope).update(
-        invoice["_id"], {"status": "issued", "issuedAt": utcnow()}, extra_filter={"status": "draft"}
-    )
+    issued = in_transaction(
+        lambda session: InvoiceRepository(identity.scope, session=session).update(
+            invoice["_id"], {"status": "issued", "issuedAt": utcnow()},
+            extra_filter={"status": "draft"},
+        )
+    )  # fmt: skip
     if issued is None:
         raise APIError(409, "CONFLICT", "Only a draft invoice can be issued.")
     return issued
@@ -237,8 +252,13 @@ def add_discount(identity, invoice_id, discount):
     if total == invoice["paidMinor"] and invoice["status"] in OPEN:
         changes["status"] = "paid"
     # Only if nothing was paid or discounted since the read (else the caller retries).
-    same = {"totalMinor": invoice["totalMinor"], "paidMinor": invoice["paidMinor"]}
-    updated = InvoiceRepository(identity.scope).update(invoice["_id"], changes, extra_filter=same)
+    same = {"totalMinor": invoice["totalMinor"], "paidMinor": invoice["paidMinor"],
+            "status": invoice["status"]}  # fmt: skip
+    updated = in_transaction(
+        lambda session: InvoiceRepository(identity.scope, session=session).update(
+            invoice["_id"], changes, extra_filter=same
+        )
+    )
     if updated is None:
         raise APIError(409, "CONFLICT", "The invoice changed meanwhile; try again.")
     return updated
@@ -247,10 +267,12 @@ def add_discount(identity, invoice_id, discount):
 def void_invoice(identity, invoice_id, reason):
     """Cancel an invoice nothing was paid on (refund first when something was)."""
     invoice = get_invoice(identity, invoice_id)
-    voided = InvoiceRepository(identity.scope).update(
-        invoice["_id"],
-        {"status": "void", "voidReason": reason, "voidedAt": utcnow()},
-        extra_filter={"paidMinor": 0, "status": {"$ne": "void"}},
+    voided = in_transaction(
+        lambda session: InvoiceRepository(identity.scope, session=session).update(
+            invoice["_id"],
+            {"status": "void", "voidReason": reason, "voidedAt": utcnow()},
+            extra_filter={"paidMinor": 0, "status": {"$ne": "void"}},
+        )
     )
     if voided is None:
         raise APIError(409, "CONFLICT", "Only an invoice with nothing paid can be voided.")
@@ -278,7 +300,7 @@ def apply_late_fees(identity, as_of):
                  "dueDate": {"$lte": latest_due}}  # fmt: skip
         for invoice in invoices.find(query):
             dues = _late_instalments(invoice, latest_due)
-            if dues and _charge_late_fee(invoices, invoice, dues, rule["amountMinor"]):
+            if dues and _charge_late_fee(identity, invoice, dues, rule["amountMinor"]):
                 charged += len(dues)
     return charged
 
@@ -295,7 +317,7 @@ def _late_instalments(invoice, latest_due):
     return late
 
 
-def _charge_late_fee(invoices, invoice, dues, amount):
+def _charge_late_fee(identity, invoice, dues, amount):
     lines = [*invoice["lines"]]
     lines += [{"code": "late_fee", "name": f"Late fee (due {due:%Y-%m-%d})", "amountMinor": amount}
               for due in dues]  # fmt: skip
@@ -311,36 +333,33 @@ def _charge_late_fee(invoices, invoice, dues, amount):
     }
     # Only if nothing was paid, discounted or charged since the read.
     same = {"totalMinor": invoice["totalMinor"], "paidMinor": invoice["paidMinor"]}
-    return invoices.update(invoice["_id"], changes, extra_filter=same) is not None
+    charged = in_transaction(
+        lambda session: InvoiceRepository(identity.scope, session=session).update(
+            invoice["_id"], changes, extra_filter=same
+        )
+    )
+    return charged is not None
 
 
 # Reports.
 
-# (bucket, most days overdue): an invoice due more days before asOf goes to the next one.
-AGEING = (("notDue", None), ("days0to30", 30), ("days31to60", 60), ("days61to90", 90),
-          ("days90plus", None))  # fmt: skip
 
+def outstanding_report(identity, args, page, limit):
+    """(report, total) of unpaid balances per classroom or student, aged from due dates.
 
-def outstanding_report(identity, args):
-    """Unpaid balances of open invoices per classroom or student, aged from their due date.
-
-    A bucket holds the invoices whose due date is that many days before asOf (notDue: after
-    it). The balance is the total less what is paid, per bucket.
+    Read from the balance summaries (fees.balances), one page of classrooms or students.
     """
     as_of = args.get("asOf") or utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    cuts = [("notDue", as_of + timedelta(days=1))]
-    cuts += [(name, as_of - timedelta(days=days)) for name, days in AGEING[1:-1]]
-    cuts.append((AGEING[-1][0], None))  # the oldest bucket takes everything older
-    field = "classroomId" if args["groupBy"] == "classroom" else "studentId"
-    rows = InvoiceRepository(identity.scope).outstanding(field, cuts)
-    report = []
-    for row in rows:
-        buckets = {name: row[f"{name}_total"] - row[f"{name}_paid"] for name, _ in AGEING}
-        report.append(
-            {field: row["_id"], "invoices": row["invoices"],
-             "balanceMinor": sum(buckets.values()), **buckets}
-        )  # fmt: skip
-    return {"asOf": as_of, "currency": school_currency(identity.scope), "rows": report}
+    group = args["groupBy"]
+    summaries, total = OutstandingBalanceRepository(identity.scope).open_page(group, page, limit)
+    field = f"{group}Id"
+    rows = []
+    for summary in summaries:
+        buckets, invoices = aged(summary.get("dues") or {}, as_of)
+        rows.append({field: summary["key"], "invoices": invoices,
+                     "balanceMinor": sum(buckets.values()), **buckets})  # fmt: skip
+    report = {"asOf": as_of, "currency": school_currency(identity.scope), "rows": rows}
+    return report, total
 
 
 def collections_report(identity, args):
@@ -413,8 +432,7 @@ def take_payment(identity, payload):
         )
         return payment, updated
 
-    with mongo.client.start_session() as session:
-        return session.with_transaction(write)
+    return in_transaction(write)
 
 
 def _refused_payment(identity, invoice_id, amount):
@@ -460,8 +478,7 @@ def refund_payment(identity, payment_id, refund):
         )
         return entry, updated
 
-    with mongo.client.start_session() as session:
-        return session.with_transaction(write)
+    return in_transaction(write)
 
 
 def _booked_now():

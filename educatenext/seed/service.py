@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 
 from educatenext.auth.passwords import hash_password
+from educatenext.fees.balances import summary_documents
 from educatenext.fees.money import billed_lines
 from educatenext.grades.scale import GRADE_TYPES, grade_for, percentage
 from educatenext.seed.repository import SeedRepository
@@ -400,6 +401,8 @@ class Generator:
                     "day": f"{day:%Y-%m-%d}", "month": f"{day:%Y-%m}",
                 })  # fmt: skip
         self.write("invoices", invoices, "invoices", len(invoices))
+        balances = summary_documents(institution_id, invoices, YEAR_START)
+        self.write("outstanding_balances", balances, "outstanding balances", len(balances))
         self.write("payments", payments, "payments", len(payments))
         self.repo.set_counter(institution_id, "invoice", len(invoices))
         self.repo.set_counter(institution_id, "receipt", len(payments))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "educatenext"
-DOMAIN_VALUES = {"educatenext.grades.scale"}
+DOMAIN_VALUES = {"educatenext.grades.scale", "educatenext.fees.balances"}
 HOUSE = ("educatenext.auth.", "educatenext.accounts.", "educatenext.audit.recorder",
          "educatenext.caching.", "educatenext.idempotency.", "educatenext.metrics.")  # fmt: skip
 APP = ("educatenext.bootstrap", "educatenext.config", "educatenext.seed.",

@@ -103,6 +103,7 @@ BOOKKEEPING = {
     "attendance_days",  # derived from the audited attendance records
     "counters",
     "login_throttle",
+    "outstanding_balances",  # derived from the audited invoices
     "mfa_factors",  # every change is a security event (never the ciphertext or code hashes)
     "mfa_spent_tokens",
     "idempotency_keys",

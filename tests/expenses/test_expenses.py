@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from bson import ObjectId
 
-from tests.fees.test_fees import keyed
+from tests.fees.support import keyed
 
 pytestmark = pytest.mark.mongo
 WATER = {"category": "utilities", "amountMinor": 45_000, "date": "2026-02-03",

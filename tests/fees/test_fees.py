@@ -9,47 +9,9 @@ from pypdf import PdfReader
 
 from tests import factories
 from tests.caching.test_response_cache import read_until_hit
+from tests.fees.support import STRUCTURE, keyed
 
 pytestmark = pytest.mark.mongo
-
-STRUCTURE = {
-    "name": "Grade 6 2025-2026",
-    "academicYear": "2025-2026",
-    "heads": [
-        {"code": "tuition", "name": "Tuition", "amountMinor": 100_000},
-        {"code": "transport", "name": "Bus", "amountMinor": 20_001},
-    ],
-    "instalments": [
-        {"dueDate": "2025-09-15"},
-        {"dueDate": "2026-01-15"},
-        {"dueDate": "2026-04-15"},
-    ],
-    "lateFee": {"amountMinor": 2_500, "graceDays": 14},
-}
-KEYS = iter(f"pay-key-{n:06d}" for n in range(10**6))
-
-
-def keyed(key=None):
-    """Headers with an Idempotency-Key (a fresh one unless given)."""
-    return {"Idempotency-Key": key or next(KEYS)}
-
-
-@pytest.fixture
-def billed(api, world):
-    """A class of 40 and an issued invoice for each, from a fresh structure."""
-    room = api().post("/classrooms", json=factories.classroom("Grade 6 B", capacity=45))
-    room_id = (room.get_json().get("classroom") or room.get_json())["id"]
-    students = [factories.student(f"Pupil {n:02d}", classroomId=room_id) for n in range(40)]
-    assert api().post("/students/bulk", json={"students": students}).status_code in (200, 201)
-    finance = api("finance")
-    created = finance.post("/fees/structures", json=STRUCTURE)
-    assert created.status_code == 201, created.get_json()
-    structure = created.get_json()["structure"]
-    batch = finance.post(
-        f"/fees/structures/{structure['id']}/invoices", json={"classroomId": room_id, "issue": True}
-    )
-    assert batch.status_code == 201, batch.get_json()
-    return {"room": room_id, "structure": structure, "batch": batch.get_json()}
 
 
 def test_a_year_of_fees_bills_each_student_of_a_class_once(api, billed, db):
