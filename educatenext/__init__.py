@@ -196,6 +196,7 @@ def _register_blueprints(app):
     from educatenext.institutions.routes import blp as institutions_blp
     from educatenext.invitations.routes import blp as invitations_blp
     from educatenext.mfa.routes import blp as mfa_blp
+    from educatenext.privacy.routes import blp as privacy_blp
     from educatenext.qr.routes import blp as qr_blp
     from educatenext.reportcards.routes import blp as reports_blp
     from educatenext.students.routes import blp as students_blp
@@ -209,7 +210,7 @@ def _register_blueprints(app):
         auth_blp, mfa_blp, institutions_blp, users_blp, invitations_blp,
         subjects_blp, teachers_blp, classrooms_blp, students_blp, enrollments_blp,
         attendance_blp, qr_blp, idcards_blp, grades_blp, reports_blp, assignments_blp,
-        analytics_blp, audit_blp, cms_blp, fees_blp, expenses_blp,
+        analytics_blp, audit_blp, cms_blp, fees_blp, expenses_blp, privacy_blp,
     )  # fmt: skip
     for blueprint in resources:
         api.register_blueprint(blueprint, url_prefix=f"/api/{API_VERSION}{blueprint.url_prefix}")

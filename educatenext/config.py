@@ -147,6 +147,8 @@ class Config:
         self.RATELIMIT_READ = env_str("RATELIMIT_READ", "600 per minute")
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
         self.RATELIMIT_BULK = env_str("RATELIMIT_BULK", "60 per minute")
+        # Per caller: a student's full data export reads years of records.
+        self.RATELIMIT_EXPORT = env_str("RATELIMIT_EXPORT", "10 per hour")
         # Per client address: public school websites, read without a token.
         self.RATELIMIT_PUBLIC_SITE = env_str("RATELIMIT_PUBLIC_SITE", "300 per minute")
         # Prefixes keep several deployments (or test runs) apart on one Redis.

@@ -54,6 +54,11 @@ def bulk_limits():
     return [_limit("RATELIMIT_BULK")]
 
 
+def export_limits():
+    """MethodView decorators for data exports: a few per caller per hour."""
+    return [_limit("RATELIMIT_EXPORT")]
+
+
 def public_site_limits():
     """MethodView decorators for public pages read without a token: per client address."""
     return [_limit("RATELIMIT_PUBLIC_SITE", key_func=get_remote_address, per=BY_ADDRESS)]

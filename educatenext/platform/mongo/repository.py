@@ -149,6 +149,22 @@ class TenantRepository:
             cursor = cursor.sort(sort)
         return list(cursor)
 
+    def stream(self, filter_=None, *, sort=None, projection=None, batch_size=500):
+        """Matching documents one at a time, fetched in batches: memory stays flat at any count.
+
+        The caller iterates it within the request (a streamed response) and to the end or not:
+        the cursor is closed either way.
+        """
+        query = self.scoped(filter_)
+        QUERY_SHAPES.record(self.collection_name, "find", find_example(query, sort, 0, 0))
+        cursor = self._reading(query).find(
+            query, projection, session=self.session, batch_size=batch_size
+        )
+        if sort:
+            cursor = cursor.sort(sort)
+        with cursor:
+            yield from cursor
+
     def find_one(self, filter_=None, projection=None):
         """One document in this tenant, or None."""
         query = self.scoped(filter_)

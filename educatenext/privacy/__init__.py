@@ -1,0 +1,1 @@
+"""A student's data: the subject-access export (and, with it, what erasure must reach)."""
