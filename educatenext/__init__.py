@@ -23,11 +23,12 @@ from educatenext.platform.http import errors, guards, requestlog
 from educatenext.platform.http import headers as http_headers
 from educatenext.platform.http.pagination import LEGACY_ALIAS
 from educatenext.platform.mongo import write_events
-from educatenext.platform.mongo.backup import backup_command, restore_command
+from educatenext.platform.mongo.backup import after_restore, backup_command, restore_command
 from educatenext.platform.mongo.dbusers import db_users_cli
 from educatenext.platform.mongo.migrations import migrate_cli
 from educatenext.platform.redis.breaker import Breaker
 from educatenext.platform.redis.config import library_settings
+from educatenext.privacy import erasure
 from educatenext.queryplans.command import APP_FACTORY, db_cli
 from educatenext.seed.command import seed_command
 
@@ -103,6 +104,7 @@ def create_app(config=None):
     # Cache staling first: a write whose audit entry fails still stales what it changed.
     write_events.subscribe(on_write=generations.note_write_event, on_read=generations.note_read)
     write_events.subscribe(on_write=recorder.record_write)
+    after_restore(erasure.replayed_after_restore)
     http_headers.init_app(app)
     guards.init_app(app)
     mongo.init_app(app)

@@ -180,6 +180,9 @@ class Config:
         # base64 of 32 random bytes; prefer a key file (flask backup --key-file) in production.
         self.BACKUP_KEY = env_str("BACKUP_KEY", None)
         self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
+        # A JSON-lines copy of the erasure log outside the database (ids and times only):
+        # flask restore replays it, so an erasure made after a backup is re-applied.
+        self.ERASURE_LOG_PATH = env_str("ERASURE_LOG_PATH", "")
         # `flask attendance prune` deletes attendance older than this many years; 0 keeps all.
         self.ATTENDANCE_RETENTION_YEARS = env_int("ATTENDANCE_RETENTION_YEARS", 0)
         self.IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)

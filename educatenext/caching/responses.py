@@ -20,7 +20,7 @@ from flask import Response, current_app, request
 from educatenext.auth.roles import ADMIN, canonical_role
 from educatenext.caching import dependencies, fills, generations, response_copies
 from educatenext.extensions import cache
-from educatenext.platform import request_state
+from educatenext.platform import library_internals, request_state
 from educatenext.platform.http.pagination import LEGACY_ALIAS
 from educatenext.platform.metrics import CACHE_FILL_WAITS as COALESCED
 from educatenext.platform.metrics import record_cache_lookup
@@ -376,3 +376,24 @@ def _response(entry, state):
     response = Response(entry.body, status=entry.status, headers=list(entry.headers))
     response.headers["X-Cache"] = state
     return response
+
+
+def drop_school_entries(institution_id):
+    """Delete every stored response of one school (an erasure must leave no copy in Redis).
+
+    Generation tokens already make such entries unservable; this removes their bytes too.
+    Returns how many keys went.
+    """
+    backend = cache.cache
+    client = library_internals.cache_client(backend)
+    pattern = f"{library_internals.cache_prefix(backend)}resp:*:{institution_id}:*"
+    dropped = 0
+    batch = []
+    for key in client.scan_iter(match=pattern, count=1000):
+        batch.append(key)
+        if len(batch) >= 500:
+            dropped += client.delete(*batch)
+            batch = []
+    if batch:
+        dropped += client.delete(*batch)
+    return dropped

@@ -1,5 +1,7 @@
 """Idempotency records: one per (institution, caller, method, path, key), kept 24 h."""
 
+import re
+
 from educatenext.platform.mongo.repository import TenantRepository
 
 
@@ -40,3 +42,13 @@ class IdempotencyRepository(TenantRepository):
         self.collection.delete_one(
             self.scoped({"_id": record_id, "state": "in_progress", "owner": owner})
         )
+
+    def replace_bodies_naming(self, text, body):
+        """Replace every stored response that contains text (an erasure); returns how many.
+
+        A scan of the school's records, which expire within a day: erasures are rare.
+        """
+        written = self.collection.update_many(
+            self.scoped({"body": {"$regex": re.escape(text)}}), {"$set": {"body": body}}
+        )
+        return written.modified_count

@@ -1,14 +1,19 @@
-"""/api/v1/students/:id/export: a student's data, for the school or the family (subject access)."""
+"""/api/v1/students/:id/export and /erase: a student's data, seen whole or erased."""
 
-from flask import Response, stream_with_context
+from flask import Response, jsonify, stream_with_context
 from flask.views import MethodView
 
 from educatenext.auth.identity import current_identity
 from educatenext.auth.permissions import allow
-from educatenext.auth.ratelimits import export_limits
+from educatenext.auth.ratelimits import bulk_limits, export_limits
 from educatenext.auth.roles import ADMIN, PARENT
 from educatenext.extensions import Blueprint
-from educatenext.privacy import service
+from educatenext.privacy import erasure, service
+from educatenext.privacy.schemas import (
+    ErasureConfirmationSchema,
+    ErasureRequestSchema,
+    ErasureResultSchema,
+)
 
 blp = Blueprint("privacy", __name__, url_prefix="/students", description="A student's data")
 
@@ -31,3 +36,24 @@ class StudentExport(MethodView):
         headers = {"Content-Disposition": f'attachment; filename="{name}"',
                    "Cache-Control": "private, no-store"}  # fmt: skip
         return Response(stream_with_context(chunks), mimetype="application/json", headers=headers)
+
+
+@blp.route("/<student_id>/erase")
+class StudentErasure(MethodView):
+    """Replace a student's personal data with a tombstone, in two steps."""
+
+    decorators = bulk_limits()
+
+    @allow(ADMIN)
+    @blp.arguments(ErasureRequestSchema)
+    @blp.response(200, ErasureResultSchema)
+    @blp.alt_response(202, schema=ErasureConfirmationSchema,
+                      description="Step one: confirm by sending the token back")  # fmt: skip
+    def post(self, payload, student_id):
+        """Erase a student (admins): first {reason} for a token, then {reason, token}."""
+        identity = current_identity()
+        if "confirmationToken" not in payload:
+            confirmation = erasure.confirmation(identity, student_id)
+            # A response of its own: the 200 schema would dump it again otherwise.
+            return jsonify(ErasureConfirmationSchema().dump(confirmation)), 202
+        return erasure.erase(identity, student_id, payload["reason"], payload["confirmationToken"])

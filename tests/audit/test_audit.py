@@ -104,6 +104,7 @@ BOOKKEEPING = {
     "counters",
     "login_throttle",
     "outstanding_balances",  # derived from the audited invoices
+    "erasures",  # each erasure writes its own audit event
     "mfa_factors",  # every change is a security event (never the ciphertext or code hashes)
     "mfa_spent_tokens",
     "idempotency_keys",

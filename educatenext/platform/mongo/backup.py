@@ -109,6 +109,17 @@ def split_collections(manifest, payload):
     return result
 
 
+# Run after every restore, in order: work the archive cannot hold (replaying erasures made
+# after the backup was taken). Each hook(echo) answers a line to print.
+_AFTER_RESTORE = []
+
+
+def after_restore(hook):
+    """Add a step every restore runs once the documents are back (once per hook)."""
+    if hook not in _AFTER_RESTORE:
+        _AFTER_RESTORE.append(hook)
+
+
 def restore_into(db, manifest, collections, progress=None):
     """Write documents and indexes into an empty database."""
     if any(db[name].estimated_document_count() for name in db.list_collection_names()):
@@ -164,3 +175,5 @@ def restore_command(archive_path, key_file):
     restore_into(mongo.db, manifest, collections, progress=_progress("restoring"))
     total = sum(len(documents) for documents in collections.values())
     click.echo(f"restored {len(collections)} collections, {total} documents into {mongo.db.name}")
+    for hook in _AFTER_RESTORE:
+        click.echo(hook())
