@@ -138,7 +138,14 @@ class OutstandingBalanceRepository(TenantRepository):
                 session=self.session,
             )
             if delta.get("openInvoices", 0) < 0:
-                self.collection.delete_one({**target, "openInvoices": 0}, session=self.session)
+                self._drop_if_settled(target)
+
+    def _drop_if_settled(self, target):
+        # Read, then delete by _id: a delete whose filter also names openInvoices is run by
+        # the development server as a scan of the collection when nothing matches.
+        summary = self.collection.find_one(target, {"openInvoices": 1}, session=self.session)
+        if summary is not None and summary["openInvoices"] <= 0:
+            self.collection.delete_one(self.scoped({"_id": summary["_id"]}), session=self.session)
 
     def open_page(self, group, page, limit):
         """(summaries, total) of one group's classrooms or students, by key, for one page."""
