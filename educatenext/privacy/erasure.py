@@ -10,7 +10,6 @@ request that failed half-way can simply be sent again.
 """
 
 import json
-import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -34,8 +33,6 @@ from educatenext.platform.values import parse_object_id, utcnow
 from educatenext.privacy.repository import ErasureRepository
 from educatenext.students.repository import StudentRepository
 from educatenext.users.repository import UserRepository
-
-log = logging.getLogger(__name__)
 
 ERASED_NAME = "Erased student"
 ERASED_ACCOUNT = "Erased account"
@@ -146,9 +143,9 @@ def replay_erasures(log_path=None):
     """
     entries = {(e["institutionId"], e["studentId"]): e["at"]
                for e in ErasureRepository(TenantScope.platform_wide()).logged()}  # fmt: skip
-    path = Path(log_path or current_app.config["ERASURE_LOG_PATH"] or "/nonexistent")
-    if path.is_file():
-        for line in path.read_text().splitlines():
+    path = log_path or current_app.config["ERASURE_LOG_PATH"]
+    if path and Path(path).is_file():
+        for line in Path(path).read_text().splitlines():
             if line.strip():
                 entry = json.loads(line)
                 key = (parse_object_id(entry["institutionId"]), parse_object_id(entry["studentId"]))
