@@ -143,7 +143,11 @@ class AttendanceDayRepository(TenantRepository):
         classroom taken since it was read is never remembered as missing. Not a change of
         the day's data, and the collection is unaudited: no generation token or audit event.
         """
-        query = self.scoped({"date": day, "classroomIds": {"$size": taken_count}})
+        document = self.find_one({"date": day}, projection={"_id": 1})
+        if document is None:
+            return
+        # By _id: the development server seeks by _id whatever else a write's filter names.
+        query = self.scoped({"_id": document["_id"], "classroomIds": {"$size": taken_count}})
         memo = {"version": version, "ids": sorted(missing_ids)}
         self.collection.update_one(query, {"$set": {"missing": memo}}, session=self.session)
 

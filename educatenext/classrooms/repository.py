@@ -2,8 +2,6 @@
 
 import secrets
 
-from pymongo import ReturnDocument
-
 from educatenext.platform.http.listing import name_prefix_range
 from educatenext.platform.mongo.repository import TenantRepository, TenantScope
 
@@ -51,14 +49,31 @@ class ClassroomRepository(TenantRepository):
         return query
 
     def take_seat(self, classroom_id, seats=1):
-        """Reserve seats atomically; None when they do not fit, or archived/unknown classroom."""
-        fits = {"$lte": [{"$add": ["$enrolledCount", seats]}, "$capacity"]}
-        return self.collection.find_one_and_update(
-            self.scoped({"_id": classroom_id, "status": "active", "$expr": fits}),
-            {"$inc": {"enrolledCount": seats}},
-            return_document=ReturnDocument.AFTER,
-            session=self.session,
+        """Reserve seats (in the caller's transaction); None if they do not fit or no active room.
+
+        A read, then an update that lands only on the classroom as read (decision 0003): plain
+        fields keep it an _id seek where a $expr filter is a collection scan on the
+        development server. Of two transactions taking the last seat, the second conflicts
+        and is retried on the count the first left.
+        """
+        current = self.get(classroom_id)
+        if current is None or current.get("status") != "active":
+            return None
+        taken = current.get("enrolledCount", 0)
+        if taken + seats > current["capacity"]:
+            return None
+        as_read = {
+            "_id": classroom_id,
+            "status": "active",
+            "capacity": current["capacity"],
+            "enrolledCount": current.get("enrolledCount"),
+        }  # None matches a missing count
+        written = self.collection.update_one(
+            self.scoped(as_read), {"$inc": {"enrolledCount": seats}}, session=self.session
         )
+        if not written.matched_count:
+            return None
+        return {**current, "enrolledCount": taken + seats}
 
     def free_seat(self, classroom_id):
         """Give a seat back."""

@@ -63,52 +63,54 @@ class InvoiceRepository(TenantRepository):
     def record_payment(self, invoice_id, amount_minor):
         """Add a payment to an open invoice if it fits in the balance; the new invoice or None.
 
-        One conditional update: two cashiers paying the same invoice at once cannot both
-        fit, whatever the order. An update_one and a read rather than one findAndModify
-        (docs/decisions/0003); the caller's transaction makes the read its own write's.
+        Two cashiers paying the same invoice at once cannot both fit, whatever the order: the
+        caller's transaction turns the second write into a conflict, retried on what the
+        first one left.
         """
-        fits = {"$lte": [{"$add": ["$paidMinor", amount_minor]}, "$totalMinor"]}
-        return self._moved_paid(
-            {"_id": invoice_id, "status": {"$in": ["issued", "partially_paid"]}, "$expr": fits},
-            amount_minor,
-        )
+
+        def fits(invoice):
+            return (
+                invoice["status"] in ("issued", "partially_paid")
+                and invoice["paidMinor"] + amount_minor <= invoice["totalMinor"]
+            )
+
+        return self._moved_paid(invoice_id, amount_minor, fits)
 
     def record_refund(self, invoice_id, amount_minor):
         """Take a refund off what was paid, if that much was; the new invoice or None."""
-        return self._moved_paid({"_id": invoice_id, "paidMinor": {"$gte": amount_minor}},
-                                -amount_minor)  # fmt: skip
+        return self._moved_paid(
+            invoice_id, -amount_minor, lambda invoice: invoice["paidMinor"] >= amount_minor
+        )
 
-    def _moved_paid(self, condition, delta):
-        """$inc paidMinor by delta where condition holds; the settled invoice, or None."""
+    def _moved_paid(self, invoice_id, delta, allowed):
+        """Move paidMinor by delta (and the status with it) if allowed(invoice); new or None.
+
+        The check runs on the invoice as read, and the update lands only on the invoice as
+        read: plain fields in the filter keep it an _id seek (a $expr filter is a collection
+        scan on the development server, decision 0004). One read and one write.
+        """
         self._need_transaction()
-        before = self.find_one({"_id": condition["_id"]})
+        before = self.find_one({"_id": invoice_id})
+        if before is None or not allowed(before):
+            return None
+        paid = before["paidMinor"] + delta
+        changes = {"paidMinor": paid, "status": _settled(before, paid), "updatedAt": utcnow()}
+        as_read = {key: before[key] for key in ("_id", "paidMinor", "totalMinor", "status")}
         written = self.collection.update_one(
-            self.scoped(condition),
-            {"$inc": {"paidMinor": delta}, "$set": {"updatedAt": utcnow()}},
-            session=self.session,
+            self.scoped(as_read), {"$set": changes}, session=self.session
         )
         if not written.matched_count:
-            return None
-        after = self._settle_status(self.find_one({"_id": condition["_id"]}))
+            return None  # changed since the read: in a transaction, a conflict raises first
+        after = {**before, **changes}
         self.balances.move(before, after)
         return after
 
-    def _settle_status(self, invoice):
-        """The status the paid amount gives an open invoice (void and draft stay as they are)."""
-        if invoice["status"] not in ("issued", "partially_paid", "paid"):
-            return invoice
-        paid, total = invoice["paidMinor"], invoice["totalMinor"]
-        status = "paid" if paid >= total else "partially_paid" if paid else "issued"
-        if status != invoice["status"]:
-            # Only while paidMinor is still what this status was computed from: a payment
-            # that landed since sets the status for its own amount.
-            self.collection.update_one(
-                self.scoped({"_id": invoice["_id"], "paidMinor": paid}),
-                {"$set": {"status": status}},
-                session=self.session,
-            )
-            invoice = {**invoice, "status": status}
-        return invoice
+
+def _settled(invoice, paid):
+    """The status paid gives an open invoice (void and draft stay as they are)."""
+    if invoice["status"] not in ("issued", "partially_paid", "paid"):
+        return invoice["status"]
+    return "paid" if paid >= invoice["totalMinor"] else "partially_paid" if paid else "issued"
 
 
 class OutstandingBalanceRepository(TenantRepository):

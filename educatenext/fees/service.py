@@ -412,12 +412,14 @@ def take_payment(identity, payload):
     invoice = get_invoice(identity, payload["invoiceId"])
 
     def write(session):
+        # The receipt counter first: every payment and refund of the school writes it, so two
+        # at once conflict on their first statement and the loser retries before other work.
+        number = CounterRepository(identity.scope, session=session).next_value("receipt")
         updated = InvoiceRepository(identity.scope, session=session).record_payment(
             invoice["_id"], payload["amountMinor"]
         )
         if updated is None:
             raise _refused_payment(identity, invoice["_id"], payload["amountMinor"])
-        number = CounterRepository(identity.scope, session=session).next_value("receipt")
         payment = PaymentRepository(identity.scope, session=session).insert(
             {
                 **payload,
@@ -453,6 +455,7 @@ def refund_payment(identity, payment_id, refund):
         raise APIError(409, "CONFLICT", "Only a payment can be refunded.")
 
     def write(session):
+        number = CounterRepository(identity.scope, session=session).next_value("receipt")  # first
         payments = PaymentRepository(identity.scope, session=session)
         if payments.refunded_minor(payment["_id"]) + refund["amountMinor"] > payment["amountMinor"]:
             raise APIError(409, "CONFLICT", "More than what is left of the payment.")
@@ -461,7 +464,6 @@ def refund_payment(identity, payment_id, refund):
         )
         if updated is None:
             raise APIError(409, "CONFLICT", "More than what is paid on the invoice.")
-        number = CounterRepository(identity.scope, session=session).next_value("receipt")
         entry = payments.insert(
             {
                 **refund,

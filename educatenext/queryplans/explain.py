@@ -16,6 +16,8 @@ class Verdict:
     docs_examined: int
     returned: int
     seen: int
+    by_id: bool = False  # a write's filter names one _id (or a list of them)
+    expr: bool = False  # a write's filter holds $expr
 
     @property
     def collection_scan(self):
@@ -31,7 +33,15 @@ class Verdict:
 
     @property
     def ok(self):
-        """On an index, and examining at most 1.5x what it returns."""
+        """On an index, and a read examining at most 1.5x what it returns.
+
+        A write's filter is judged on its seek only (explained after the tour, a conditional
+        write's filter names the document as it was and may match nothing now): by _id, or on
+        an index, and never with $expr, which the development server runs as a collection
+        scan whatever else the filter names (decision 0004).
+        """
+        if self.kind == "write":
+            return not self.expr and (self.by_id or not self.collection_scan)
         return not self.collection_scan and self.ratio <= MAX_EXAMINED_PER_RETURNED
 
 
@@ -57,8 +67,8 @@ def explain(db, recorded):
     example = recorded.example
     if recorded.kind == "aggregate":
         command = {"aggregate": recorded.collection, "pipeline": example["pipeline"], "cursor": {}}
-    elif recorded.kind == "count":
-        # count's explain reports no documents returned; the same filter as a find does.
+    elif recorded.kind in ("count", "write"):
+        # Neither explains as a find would; the same filter as a find plans the same seek.
         command = {"find": recorded.collection, "filter": example["filter"]}
     else:
         command = {"find": recorded.collection, **example}
@@ -71,10 +81,26 @@ def explain(db, recorded):
         examined, returned = _aggregate_stats(explained)
     else:
         examined, returned = _find_stats(explained)
+    selector = example.get("filter", {})
     return Verdict(
         recorded.collection, recorded.kind, recorded.shape, stages, examined, returned,
-        recorded.seen,
+        recorded.seen, by_id=_names_ids(selector), expr=_holds_expr(selector),
     )  # fmt: skip
+
+
+def _names_ids(selector):
+    """The filter picks documents by _id equality or an $in list of them."""
+    target = selector.get("_id")
+    return target is not None and (not isinstance(target, dict) or set(target) <= {"$eq", "$in"})
+
+
+def _holds_expr(value):
+    """$expr anywhere in a filter."""
+    if isinstance(value, dict):
+        return "$expr" in value or any(_holds_expr(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_expr(item) for item in value)
+    return False
 
 
 def _aggregate_stats(explained):

@@ -12,7 +12,8 @@ from educatenext.platform.mongo.query_shapes import QUERY_SHAPES
 from educatenext.platform.values import today
 from educatenext.seed.service import ACADEMIC_YEAR, Generator, SeedOptions
 
-TOUR_SEED = SeedOptions(students=120, class_size=40, days=10, grades_per_student=4, subjects=4)
+# One seat short of full classrooms: the tour enrolls a newcomer.
+TOUR_SEED = SeedOptions(students=119, class_size=40, days=10, grades_per_student=4, subjects=4)
 
 
 class _Quiet:
@@ -45,6 +46,16 @@ def seed(app):
             "subject": str(subject["_id"]),
             "studentEmail": db.users.find_one({"studentId": student["_id"]})["email"],
             "teacherEmail": db.users.find_one({"classroomIds": classroom["_id"]})["email"],
+            "roomWithSeat": str(
+                next(
+                    room["_id"]
+                    for room in db.classrooms.find()
+                    if room.get("enrolledCount", 0) < room["capacity"]
+                )
+            ),
+            "invoice": str(
+                db.invoices.find_one({"status": {"$in": ["issued", "partially_paid"]}})["_id"]
+            ),
         }
 
 
@@ -128,15 +139,16 @@ def walk(app, ids):
         response.get_data()  # a streamed answer queries as it is read
         if response.status_code != 200:
             failures.append((role, path, response.status_code))
-    for role, path, body in writes(ids):
-        response = client.post(f"/api/v1{path}", json=body, headers=headers[role])
+    for number, (role, path, body) in enumerate(writes(ids)):
+        keyed = {**headers[role], "Idempotency-Key": f"plan-tour-{number}"}
+        response = client.post(f"/api/v1{path}", json=body, headers=keyed)
         if response.status_code not in (200, 201):
             failures.append((role, f"POST {path}", response.status_code))
     return failures
 
 
 def writes(ids):
-    """The write endpoints teachers use every day: their reads must be indexed too."""
+    """The writes of every school day (their reads and write filters are explained too)."""
     day = today().date().isoformat()
     room, student, subject = ids["classroom"], ids["student"], ids["subject"]
     roster = {"classroomId": room, "date": day,
@@ -148,3 +160,7 @@ def writes(ids):
                                  "academicYear": ACADEMIC_YEAR, "semester": "first",
                                  "gradeType": "quiz", "title": "Tour quiz", "maxMarks": 10,
                                  "obtainedMarks": 7}  # fmt: skip
+    yield "admin", "/students", {"name": "Tour Newcomer", "admissionYear": 2025,
+                                 "classroomId": ids["roomWithSeat"]}  # fmt: skip
+    yield "admin", "/fees/payments", {"invoiceId": ids["invoice"], "amountMinor": 1,
+                                      "method": "cash"}  # fmt: skip

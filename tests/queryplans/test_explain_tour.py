@@ -15,7 +15,7 @@ def test_every_query_shape_is_indexed_and_selective(app):
     assert failures == []
     assert len(verdicts) > 40
     kinds = {v.kind for v in verdicts}
-    assert kinds == {"find", "count", "aggregate"}
+    assert kinds == {"find", "count", "aggregate", "write"}
     bad = [(v.collection, v.kind, v.stages, v.docs_examined, v.returned, v.shape)
            for v in verdicts if not v.ok]  # fmt: skip
     assert bad == []

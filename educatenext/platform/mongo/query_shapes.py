@@ -16,7 +16,7 @@ class Shape:
     """One query shape and the last concrete query seen with it."""
 
     collection: str
-    kind: str  # find | count | aggregate
+    kind: str  # find | count | aggregate | write (a write's filter)
     shape: str
     example: dict
     seen: int = 0

@@ -11,6 +11,7 @@ from pymongo import InsertOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from educatenext.platform import library_internals
+from educatenext.platform.mongo.query_shapes import QUERY_SHAPES
 from educatenext.platform.mongo.write_events import (
     ANY_PARTITION,
     WriteEvent,
@@ -59,6 +60,11 @@ class ScopedCollection:
             raise UnscopedQueryError(
                 f"{self._raw.name}: a {what} without this school's {self._tenant_field}"
             )
+
+    def _require_write_scope(self, filter_):
+        """A write's filter names this school; recorded, as its plan is the write's seek."""
+        self._require_scope(filter_)
+        QUERY_SHAPES.record(self._raw.name, "write", {"filter": filter_})
 
     def _require_pipeline_scope(self, pipeline):
         first = pipeline[0].get("$match") if pipeline else None
@@ -110,7 +116,7 @@ class ScopedCollection:
 
     def update_one(self, filter_, update, *, session=None, **kwargs):
         """Update one of this school's documents."""
-        self._require_scope(filter_)
+        self._require_write_scope(filter_)
         result = self._raw.update_one(filter_, update, session=session, **kwargs)
         if result.matched_count or result.upserted_id is not None:
             self._updated(filter_, update, [result.upserted_id], session, self._owner(filter_))
@@ -118,7 +124,7 @@ class ScopedCollection:
 
     def update_many(self, filter_, update, *, session=None, **kwargs):
         """Update this school's matching documents; one event."""
-        self._require_scope(filter_)
+        self._require_write_scope(filter_)
         result = self._raw.update_many(filter_, update, session=session, **kwargs)
         if result.matched_count:
             self._updated(filter_, update, [], session)
@@ -126,7 +132,7 @@ class ScopedCollection:
 
     def find_one_and_update(self, filter_, update, *, session=None, **kwargs):
         """Update one of this school's documents and return it."""
-        self._require_scope(filter_)
+        self._require_write_scope(filter_)
         document = self._raw.find_one_and_update(filter_, update, session=session, **kwargs)
         if document is not None or kwargs.get("upsert"):
             ids = [document["_id"]] if document is not None else []
@@ -136,7 +142,7 @@ class ScopedCollection:
 
     def delete_one(self, filter_, *, session=None, **kwargs):
         """Delete one of this school's documents."""
-        self._require_scope(filter_)
+        self._require_write_scope(filter_)
         result = self._raw.delete_one(filter_, session=session, **kwargs)
         if result.deleted_count:
             self._emit("delete", [filter_.get("_id")], [], {}, session=session,
@@ -153,8 +159,10 @@ class ScopedCollection:
         """
         requests = list(requests)
         writes = [library_internals.bulk_operation_parts(operation) for operation in requests]
-        for selector, _ in writes:
+        for operation, (selector, _) in zip(requests, writes, strict=True):
             self._require_scope(selector, "bulk operation")
+            if not isinstance(operation, InsertOne):
+                QUERY_SHAPES.record(self._raw.name, "write", {"filter": selector})
         try:
             result = self._raw.bulk_write(requests, session=session, **kwargs)
         except BulkWriteError as error:
