@@ -206,6 +206,7 @@ def context(base, db):
     cashier = db.users.find_one({"role": "cashier", "institutionId": classroom["institutionId"]})
     unpaid = db.invoices.find_one({"classroomId": classroom["_id"], "status": "issued"})
     unpaid = unpaid or db.invoices.find_one({"status": "issued"})
+    open_invoices = db.invoices.find({"status": {"$in": ["issued", "partially_paid"]}}, {"_id": 1})
 
     def token(email):
         login = {"email": email, "password": PASSWORD}
@@ -222,6 +223,7 @@ def context(base, db):
         "admin": token(admin["email"]),
         "cashier": token(cashier["email"]),
         "unpaid_invoice": str(unpaid["_id"]),
+        "open_invoices": [str(invoice["_id"]) for invoice in open_invoices.limit(40)],
         "teacher": token(teacher["email"]),
         "student_token": token(student_user["email"]),
         "teachers": [(token(t["email"]), str(t["_id"])) for t in others],
@@ -342,6 +344,11 @@ def run_scale(scale, students, results):
                               "method": "cash"})  # fmt: skip
         measure("(e) payment (1 cent, fresh Idempotency-Key)", api,
                 [f"POST+|/api/v1/fees/payments|{ctx['cashier']}|{payment}"],
+                connections=8)  # fmt: skip
+        payments = [json.dumps({"invoiceId": invoice, "amountMinor": 1, "method": "cash"})
+                    for invoice in ctx["open_invoices"]]  # fmt: skip
+        measure("(e) payment, 40 invoices (a till each)", api,
+                [f"POST+|/api/v1/fees/payments|{ctx['cashier']}|{body}" for body in payments],
                 connections=8)  # fmt: skip
         before = cache_totals(api.url)
         measure("(f) mixed workload", api, mixed(ctx))
