@@ -95,6 +95,7 @@ bench: install-bench
 	$(BIN)/python scripts/bench/run.py
 	$(BIN)/python scripts/bench_auth.py $(ITERATIONS)
 	$(BIN)/python scripts/bench_records.py
+	$(BIN)/python scripts/bench/uncached_cpu.py
 
 loadtest: install-bench
 	$(BIN)/python scripts/loadtest/run.py
