@@ -146,7 +146,7 @@ class AttendanceDayRepository(TenantRepository):
         document = self.find_one({"date": day}, projection={"_id": 1})
         if document is None:
             return
-        # By _id: the development server seeks by _id whatever else a write's filter names.
+        # By _id: secantusdb (decision 0004) seeks by _id whatever else a write's filter names.
         query = self.scoped({"_id": document["_id"], "classroomIds": {"$size": taken_count}})
         memo = {"version": version, "ids": sorted(missing_ids)}
         self.collection.update_one(query, {"$set": {"missing": memo}}, session=self.session)

@@ -52,8 +52,8 @@ class ClassroomRepository(TenantRepository):
         """Reserve seats (in the caller's transaction); None if they do not fit or no active room.
 
         A read, then an update that lands only on the classroom as read (decision 0003): plain
-        fields keep it an _id seek where a $expr filter is a collection scan on the
-        development server. Of two transactions taking the last seat, the second conflicts
+        fields keep it an _id seek where a $expr filter is a collection scan on
+        secantusdb (decision 0004). Of two transactions taking the last seat, the second conflicts
         and is retried on the count the first left.
         """
         current = self.get(classroom_id)

@@ -87,7 +87,7 @@ class InvoiceRepository(TenantRepository):
 
         The check runs on the invoice as read, and the update lands only on the invoice as
         read: plain fields in the filter keep it an _id seek (a $expr filter is a collection
-        scan on the development server, decision 0004). One read and one write.
+        scan on secantusdb, decision 0004). One read and one write.
         """
         self._need_transaction()
         before = self.find_one({"_id": invoice_id})
@@ -144,7 +144,7 @@ class OutstandingBalanceRepository(TenantRepository):
 
     def _drop_if_settled(self, target):
         # Read, then delete by _id: a delete whose filter also names openInvoices is run by
-        # the development server as a scan of the collection when nothing matches.
+        # secantusdb (decision 0004) as a scan of the collection when nothing matches.
         summary = self.collection.find_one(target, {"openInvoices": 1}, session=self.session)
         if summary is not None and summary["openInvoices"] <= 0:
             self.collection.delete_one(self.scoped({"_id": summary["_id"]}), session=self.session)

@@ -37,8 +37,8 @@ class Verdict:
 
         A write's filter is judged on its seek only (explained after the tour, a conditional
         write's filter names the document as it was and may match nothing now): by _id, or on
-        an index, and never with $expr, which the development server runs as a collection
-        scan whatever else the filter names (decision 0004).
+        an index, and never with $expr, which secantusdb runs as a collection scan
+        whatever else the filter names (decision 0004).
         """
         if self.kind == "write":
             return not self.expr and (self.by_id or not self.collection_scan)
