@@ -21,6 +21,7 @@ from educatenext.metrics import routes as metrics_routes
 from educatenext.platform import library_internals
 from educatenext.platform.http import errors, guards, requestlog
 from educatenext.platform.http import headers as http_headers
+from educatenext.platform.http.json_provider import OrjsonProvider
 from educatenext.platform.http.pagination import LEGACY_ALIAS
 from educatenext.platform.mongo import write_events
 from educatenext.platform.mongo.backup import after_restore, backup_command, restore_command
@@ -69,6 +70,8 @@ class NoCookieSessions(SessionInterface):
 
 class API(Flask):
     """Flask whose WSGI entry offers each request to the cache fast lane first."""
+
+    json_provider_class = OrjsonProvider
 
     def wsgi_app(self, environ, start_response):
         """A current cached hit answered in one Redis trip, else Flask's usual handling.

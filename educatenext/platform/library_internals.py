@@ -1,9 +1,11 @@
-"""The one module that reads private attributes of Flask-Limiter, Flask-Caching and pymongo.
+"""The one module that reads private attributes of Flask-Limiter, Flask-Caching, pymongo and
+marshmallow.
 
 The fast lane, the generation tokens, the fill leases and the health check need what these
 libraries keep private: the cache's Redis client and key prefix, the limiter's storage,
 whether it is dead, its header settings, and each limit it evaluated; the data layer needs
-the filter and document of a pymongo bulk operation. Everything else
+the filter and document of a pymongo bulk operation; the compiled response dump needs a
+schema's dump hooks and whether a field reads its attribute. Everything else
 calls the functions and classes here. VERIFIED names the versions these reads were checked
 against; tests/platform/test_library_internals.py fails with this module's name when an
 installed version differs or an attribute is gone.
@@ -11,10 +13,12 @@ installed version differs or an attribute is gone.
 
 import flask_limiter
 from flask_caching.backends.rediscache import RedisClusterCache
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
 from educatenext.platform import request_state
 
-VERIFIED = {"Flask-Limiter": "4.1.1", "Flask-Caching": "2.5.1", "pymongo": "4.20.1"}
+VERIFIED = {"Flask-Limiter": "4.1.1", "Flask-Caching": "2.5.1", "pymongo": "4.20.1",
+            "marshmallow": "4.4.0"}  # fmt: skip
 
 
 # Flask-Caching: its backend object is `cache.cache`.
@@ -93,3 +97,20 @@ def bulk_operation_parts(operation):
     document = getattr(operation, "_doc", None)
     selector = getattr(operation, "_filter", None)
     return (document or {}, None) if selector is None else (selector, document)
+
+
+# marshmallow.
+
+
+def dump_hooks(schema):
+    """([(method name, pass_collection)] of pre_dump hooks, the same of post_dump hooks)."""
+    hooks = schema._hooks
+    return (
+        [(name, many) for name, many, _ in hooks[PRE_DUMP]],
+        [(name, many) for name, many, _ in hooks[POST_DUMP]],
+    )
+
+
+def reads_attribute(field):
+    """Whether serialize reads the field's attribute off the object (Function, Method don't)."""
+    return field._CHECK_ATTRIBUTE

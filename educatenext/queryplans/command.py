@@ -47,7 +47,12 @@ def run_explain(current, echo=print):
         ids = tour.seed(app)
         failures = tour.walk(app, ids)
         with app.app_context():
-            verdicts = [explain(mongo.db, shape) for shape in QUERY_SHAPES.snapshot()]
+            shapes = QUERY_SHAPES.snapshot()
+            indexes = {
+                name: list(mongo.db[name].list_indexes())
+                for name in {shape.collection for shape in shapes}
+            }
+            verdicts = [explain(mongo.db, shape, indexes) for shape in shapes]
     finally:
         with app.app_context():
             mongo.client.drop_database(app.config["MONGO_DB_NAME"])
@@ -66,12 +71,14 @@ def explain_command():
         ratio = "inf" if v.ratio == float("inf") else f"{v.ratio:.2f}"
         click.echo(
             f"{'yes' if v.ok else 'NO':<4}{v.collection:<14}{v.kind:<10}{v.docs_examined:>9}"
-            f"{v.returned:>9}{ratio:>7}  {'>'.join(v.stages) or '-'}  {v.shape[:90]}"
+            f"{v.returned:>9}{ratio:>7}  {'>'.join(v.stages) or '-'}  "
+            f"{'sort in memory  ' if v.blocking_sort else ''}{v.shape[:90] if v.ok else v.shape}"
         )
     bad = [v for v in verdicts if not v.ok]
     click.echo(
-        f"{len(verdicts)} shapes, {len(bad)} failing (collection scan, or more than "
-        f"{MAX_EXAMINED_PER_RETURNED}x documents examined per document returned)"
+        f"{len(verdicts)} shapes, {len(bad)} failing (collection scan, more than "
+        f"{MAX_EXAMINED_PER_RETURNED}x documents examined per document returned, or a sort "
+        f"no index supplies); {sum(v.blocking_sort for v in verdicts)} sort in memory"
     )
     for role, path, status in failures:
         click.echo(f"tour call failed: {role} GET {path} -> {status}")

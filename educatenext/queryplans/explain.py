@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from educatenext.queryplans.sort_order import leading_sort, supplying_index
+
 MAX_EXAMINED_PER_RETURNED = 1.5
 
 
@@ -18,6 +20,13 @@ class Verdict:
     seen: int
     by_id: bool = False  # a write's filter names one _id (or a list of them)
     expr: bool = False  # a write's filter holds $expr
+    sorted_by: tuple = ()  # the sort keys of a sorted read
+    order_index: str | None = None  # the index that supplies that order
+
+    @property
+    def blocking_sort(self):
+        """A sorted read with no index that supplies its order: the server sorts in memory."""
+        return bool(self.sorted_by) and self.order_index is None
 
     @property
     def collection_scan(self):
@@ -33,7 +42,7 @@ class Verdict:
 
     @property
     def ok(self):
-        """On an index, and a read examining at most 1.5x what it returns.
+        """On an index, a read examining at most 1.5x what it returns, and sorted by an index.
 
         A write's filter is judged on its seek only (explained after the tour, a conditional
         write's filter names the document as it was and may match nothing now): by _id, or on
@@ -42,7 +51,11 @@ class Verdict:
         """
         if self.kind == "write":
             return not self.expr and (self.by_id or not self.collection_scan)
-        return not self.collection_scan and self.ratio <= MAX_EXAMINED_PER_RETURNED
+        return (
+            not self.collection_scan
+            and self.ratio <= MAX_EXAMINED_PER_RETURNED
+            and not self.blocking_sort
+        )
 
 
 def _stages(plan):
@@ -62,8 +75,8 @@ def _find_stats(explained):
     return stats.get("totalDocsExamined", 0), stats.get("nReturned", 0)
 
 
-def explain(db, recorded):
-    """Run explain(executionStats) for a recorded shape's example."""
+def explain(db, recorded, indexes=None):
+    """Run explain(executionStats) for a recorded shape's example (indexes: by collection)."""
     example = recorded.example
     if recorded.kind == "aggregate":
         command = {"aggregate": recorded.collection, "pipeline": example["pipeline"], "cursor": {}}
@@ -82,9 +95,16 @@ def explain(db, recorded):
     else:
         examined, returned = _find_stats(explained)
     selector = example.get("filter", {})
+    sorted_read, order_index = leading_sort(example, recorded.kind), None
+    if sorted_read:
+        if indexes is None or recorded.collection not in indexes:
+            indexes = {recorded.collection: list(db[recorded.collection].list_indexes())}
+        order_index = supplying_index(indexes[recorded.collection], *sorted_read)
     return Verdict(
         recorded.collection, recorded.kind, recorded.shape, stages, examined, returned,
         recorded.seen, by_id=_names_ids(selector), expr=_holds_expr(selector),
+        sorted_by=tuple(key for key, _ in sorted_read[1]) if sorted_read else (),
+        order_index=order_index,
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from importlib.metadata import version
 import flask_limiter
 import pytest
 from flask_limiter import HeaderNames
+from marshmallow import Schema, fields, post_dump, pre_dump
 from pymongo import DeleteOne, InsertOne, UpdateOne
 
 from educatenext.extensions import cache, limiter
@@ -72,3 +73,30 @@ def test_pymongo_bulk_operations_still_expose_their_filter_and_document():
     update = UpdateOne({"b": 2}, {"$set": {"c": 3}})
     assert parts(update) == ({"b": 2}, {"$set": {"c": 3}}), "pymongo: UpdateOne._filter/_doc"
     assert parts(DeleteOne({"d": 4})) == ({"d": 4}, None), "pymongo: DeleteOne._filter"
+
+
+def test_marshmallow_still_exposes_dump_hooks_and_attribute_reads():
+    class Hooked(Schema):
+        name = fields.String()
+        computed = fields.Function(lambda obj: 1)
+
+        @pre_dump
+        def before(self, obj, **kwargs):
+            return obj
+
+        @post_dump(pass_collection=True)
+        def after(self, data, **kwargs):
+            return data
+
+    pre, post = library_internals.dump_hooks(Hooked())
+    assert pre == [("before", False)], "marshmallow: Schema._hooks[PRE_DUMP]"
+    assert post == [("after", True)], "marshmallow: Schema._hooks[POST_DUMP]"
+    schema = Hooked()
+    assert library_internals.reads_attribute(schema.fields["name"]) is True
+    assert library_internals.reads_attribute(schema.fields["computed"]) is False, (
+        "marshmallow: Field._CHECK_ATTRIBUTE"
+    )
+    signature = inspect.signature(fields.Field._serialize)
+    assert list(signature.parameters)[:4] == ["self", "value", "attr", "obj"], (
+        "marshmallow: Field._serialize(value, attr, obj) changed"
+    )

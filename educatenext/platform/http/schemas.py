@@ -2,8 +2,9 @@
 
 from datetime import UTC
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_dump, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from educatenext.platform.http.dumping import NullDroppingSchema
 from educatenext.platform.http.errors import ERROR_CODES
 from educatenext.platform.values import parse_object_id
 
@@ -51,24 +52,12 @@ class PaginationQuerySchema(Schema):
     )
 
 
-class ResponseSchema(Schema):
+class ResponseSchema(NullDroppingSchema):
     """Response schemas drop anything not declared (never leak stored fields), and leave out
     nulls of fields not documented as nullable, so every answer matches the spec."""
 
     class Meta:
         unknown = EXCLUDE
-
-    @post_dump
-    def drop_undocumented_nulls(self, data, **kwargs):
-        """A stored null (e.g. an unset optional field) is omitted unless the field allows None."""
-        nullable = self.__dict__.get("_nullable_keys")
-        if nullable is None:  # once per schema instance: a list dumps every row through here
-            nullable = self._nullable_keys = frozenset(
-                field.data_key or name
-                for name, field in self.dump_fields.items()
-                if field.allow_none
-            )
-        return {key: value for key, value in data.items() if value is not None or key in nullable}
 
 
 class ObjectIdField(fields.Field):

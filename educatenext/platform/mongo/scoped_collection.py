@@ -4,6 +4,8 @@ A repository's own methods may build any query, but what reaches pymongo goes th
 a filter, pipeline or document without the repository's school is refused (UnscopedQueryError,
 a bug: the request answers 500) instead of reading or changing another school's documents.
 Only the operations below exist; the pymongo collection itself is not reachable from it.
+Filters reach pymongo with inclusive date and string upper bounds as the equal exclusive ones
+(bounds.py).
 """
 
 from bson import ObjectId
@@ -11,6 +13,7 @@ from pymongo import InsertOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from educatenext.platform import library_internals
+from educatenext.platform.mongo.bounds import exclusive_ends, exclusive_pipeline
 from educatenext.platform.mongo.query_shapes import QUERY_SHAPES
 from educatenext.platform.mongo.write_events import (
     ANY_PARTITION,
@@ -75,22 +78,22 @@ class ScopedCollection:
     def find(self, filter_, *args, **kwargs):
         """A cursor over this school's documents matching the filter."""
         self._require_scope(filter_)
-        return self._raw.find(filter_, *args, **kwargs)
+        return self._raw.find(exclusive_ends(filter_), *args, **kwargs)
 
     def find_one(self, filter_, *args, **kwargs):
         """One of this school's documents, or None."""
         self._require_scope(filter_)
-        return self._raw.find_one(filter_, *args, **kwargs)
+        return self._raw.find_one(exclusive_ends(filter_), *args, **kwargs)
 
     def count_documents(self, filter_, **kwargs):
         """How many of this school's documents match."""
         self._require_scope(filter_)
-        return self._raw.count_documents(filter_, **kwargs)
+        return self._raw.count_documents(exclusive_ends(filter_), **kwargs)
 
     def aggregate(self, pipeline, **kwargs):
         """A cursor over a pipeline whose first $match names this school."""
         self._require_pipeline_scope(pipeline)
-        return self._raw.aggregate(pipeline, **kwargs)
+        return self._raw.aggregate(exclusive_pipeline(pipeline), **kwargs)
 
     # Writes: each emits one event when it wrote (or may have written) something.
 
@@ -117,7 +120,7 @@ class ScopedCollection:
     def update_one(self, filter_, update, *, session=None, **kwargs):
         """Update one of this school's documents."""
         self._require_write_scope(filter_)
-        result = self._raw.update_one(filter_, update, session=session, **kwargs)
+        result = self._raw.update_one(exclusive_ends(filter_), update, session=session, **kwargs)
         if result.matched_count or result.upserted_id is not None:
             self._updated(filter_, update, [result.upserted_id], session, self._owner(filter_))
         return result
@@ -125,7 +128,7 @@ class ScopedCollection:
     def update_many(self, filter_, update, *, session=None, **kwargs):
         """Update this school's matching documents; one event."""
         self._require_write_scope(filter_)
-        result = self._raw.update_many(filter_, update, session=session, **kwargs)
+        result = self._raw.update_many(exclusive_ends(filter_), update, session=session, **kwargs)
         if result.matched_count:
             self._updated(filter_, update, [], session)
         return result
@@ -133,7 +136,9 @@ class ScopedCollection:
     def find_one_and_update(self, filter_, update, *, session=None, **kwargs):
         """Update one of this school's documents and return it."""
         self._require_write_scope(filter_)
-        document = self._raw.find_one_and_update(filter_, update, session=session, **kwargs)
+        document = self._raw.find_one_and_update(
+            exclusive_ends(filter_), update, session=session, **kwargs
+        )
         if document is not None or kwargs.get("upsert"):
             ids = [document["_id"]] if document is not None else []
             owner = document.get(self._tenant_field) if document is not None else None
@@ -143,7 +148,7 @@ class ScopedCollection:
     def delete_one(self, filter_, *, session=None, **kwargs):
         """Delete one of this school's documents."""
         self._require_write_scope(filter_)
-        result = self._raw.delete_one(filter_, session=session, **kwargs)
+        result = self._raw.delete_one(exclusive_ends(filter_), session=session, **kwargs)
         if result.deleted_count:
             self._emit("delete", [filter_.get("_id")], [], {}, session=session,
                        writes=[(filter_, None)])  # fmt: skip

@@ -63,7 +63,7 @@ def test_every_brief_index_exists_on_the_server_led_by_tenant(fresh):
     email = db.users.index_information()["users_email_unique"]
     assert email["unique"] is True
     assert email["partialFilterExpression"] == {"email": {"$type": "string"}}
-    assert db.attendance.index_information()["attendance_tenant_student_date"]["key"][2] == (
+    assert db.attendance.index_information()["attendance_tenant_student_date_id"]["key"][2] == (
         "date",
         -1,
     )
