@@ -27,12 +27,12 @@ from educatenext.auth.tokens import (
     issue_purpose_token,
     new_opaque_token,
 )
-from educatenext.extensions import mongo
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.invitations import service as invitation_service
 from educatenext.mfa.repository import MfaFactorRepository
 from educatenext.platform.http.errors import APIError, validation_error
 from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.platform.values import utcnow
 from educatenext.users.repository import UserRepository
 
@@ -310,6 +310,5 @@ def register(payload):
             session=session,
         )
 
-    with mongo.client.start_session() as session:
-        user = session.with_transaction(write)
+    user = in_transaction(write)
     return open_session(user, institution_of(user))

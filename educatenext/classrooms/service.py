@@ -4,8 +4,8 @@ from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import TEACHER
 from educatenext.caching import value_memos
 from educatenext.classrooms.repository import ClassroomRepository
-from educatenext.extensions import mongo
 from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.teachers.repository import TeacherRepository
 from educatenext.users.repository import UserRepository
@@ -53,8 +53,7 @@ def create_classroom(identity, payload):
             _link(identity, teacher, classroom["_id"], session)
         return classroom
 
-    with mongo.client.start_session() as session:
-        classroom = session.with_transaction(write)
+    classroom = in_transaction(write)
     if teacher:
         forget_user(teacher["userId"])
     return classroom
@@ -109,8 +108,7 @@ def update_classroom(identity, classroom_id, changes):
             classroom["_id"], changes
         )
 
-    with mongo.client.start_session() as session:
-        updated = session.with_transaction(write)
+    updated = in_transaction(write)
     for user_id in touched:
         forget_user(user_id)
     return updated

@@ -5,8 +5,8 @@ from pymongo.errors import DuplicateKeyError
 from educatenext.auth.roles import TEACHER
 from educatenext.classrooms.repository import ClassroomRepository
 from educatenext.enrollments.repository import EnrollmentRepository
-from educatenext.extensions import mongo
 from educatenext.platform.http.errors import APIError, not_found, validation_error
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.platform.values import today
 from educatenext.students.repository import StudentRepository
 
@@ -14,6 +14,8 @@ from educatenext.students.repository import StudentRepository
 def enroll(scope, student, classroom_id, start_date, session):
     """Inside a transaction: take a seat, record the enrollment, point the student at it."""
     enrollments = EnrollmentRepository(scope, session=session)
+    if earlier := enrollments.resumed_insert():
+        return earlier  # committed with its seat and the student's classroom
     if enrollments.active_for(student["_id"]) is not None:
         raise APIError(409, "ALREADY_ENROLLED")  # the unique index still guards races
     classrooms = ClassroomRepository(scope, session=session)
@@ -63,7 +65,7 @@ def create_enrollment(identity, payload):
     def write(session):
         return enroll(identity.scope, student, payload["classroomId"], start, session)
 
-    return _in_transaction(write)
+    return in_transaction(write)
 
 
 def bulk_enroll(identity, payload):
@@ -79,7 +81,7 @@ def bulk_enroll(identity, payload):
     results, accepted = _precheck(identity, classroom_id, payload["studentIds"])
     if accepted:
         try:
-            enrollments = _in_transaction(
+            enrollments = in_transaction(
                 lambda session: _enroll_batch(identity, classroom_id, accepted, start, session)
             )
         except (APIError, DuplicateKeyError):
@@ -179,7 +181,7 @@ def withdraw(identity, enrollment_id, payload):
             identity.scope, enrollment, "withdrawn", end, payload.get("reason"), session
         )
 
-    return _in_transaction(write)
+    return in_transaction(write)
 
 
 def transfer(identity, enrollment_id, payload):
@@ -197,7 +199,7 @@ def transfer(identity, enrollment_id, payload):
         )  # fmt: skip
         return enroll(identity.scope, student, payload["classroomId"], when, session)
 
-    return _in_transaction(write)
+    return in_transaction(write)
 
 
 def list_enrollments(identity, args, page, limit):
@@ -233,8 +235,3 @@ def _active_student(identity, student_id):
     if student.get("status") != "active":
         raise APIError(409, "CONFLICT", "Only active students can be enrolled.")
     return student
-
-
-def _in_transaction(write):
-    with mongo.client.start_session() as session:
-        return session.with_transaction(write)

@@ -412,6 +412,9 @@ def take_payment(identity, payload):
     invoice = get_invoice(identity, payload["invoiceId"])
 
     def write(session):
+        payments = PaymentRepository(identity.scope, session=session)
+        if earlier := payments.resumed_insert():
+            return earlier, InvoiceRepository(identity.scope, session=session).get(invoice["_id"])
         # The receipt counter first: every payment and refund of the school writes it, so two
         # at once conflict on their first statement and the loser retries before other work.
         number = CounterRepository(identity.scope, session=session).next_value("receipt")
@@ -420,7 +423,7 @@ def take_payment(identity, payload):
         )
         if updated is None:
             raise _refused_payment(identity, invoice["_id"], payload["amountMinor"])
-        payment = PaymentRepository(identity.scope, session=session).insert(
+        payment = payments.insert(
             {
                 **payload,
                 "kind": "payment",
@@ -455,8 +458,11 @@ def refund_payment(identity, payment_id, refund):
         raise APIError(409, "CONFLICT", "Only a payment can be refunded.")
 
     def write(session):
-        number = CounterRepository(identity.scope, session=session).next_value("receipt")  # first
         payments = PaymentRepository(identity.scope, session=session)
+        if earlier := payments.resumed_insert():
+            invoice = InvoiceRepository(identity.scope, session=session).get(payment["invoiceId"])
+            return earlier, invoice
+        number = CounterRepository(identity.scope, session=session).next_value("receipt")  # first
         if payments.refunded_minor(payment["_id"]) + refund["amountMinor"] > payment["amountMinor"]:
             raise APIError(409, "CONFLICT", "More than what is left of the payment.")
         updated = InvoiceRepository(identity.scope, session=session).record_refund(

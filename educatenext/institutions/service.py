@@ -6,11 +6,11 @@ from educatenext.accounts.service import insert_user
 from educatenext.auth import service as auth_service
 from educatenext.auth.identity import forget_user
 from educatenext.auth.roles import ADMIN, SUPER_ADMIN
-from educatenext.extensions import mongo
 from educatenext.fees.repository import FeeStructureRepository
 from educatenext.institutions.repository import InstitutionRepository
 from educatenext.platform.http.errors import APIError, not_found
 from educatenext.platform.mongo.repository import TenantScope
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.users.repository import UserRepository
 
 
@@ -37,8 +37,7 @@ def create_institution(payload):
             admin = insert_user(scope, {**admin_payload, "role": ADMIN}, session=session)
         return institution, admin
 
-    with mongo.client.start_session() as session:
-        return session.with_transaction(write)
+    return in_transaction(write)
 
 
 def list_institutions(identity, args, page, limit):

@@ -7,8 +7,8 @@ from educatenext.auth.roles import ADMIN, CASHIER, FINANCE, PARENT, STUDENT, TEA
 from educatenext.classrooms.service import classroom_names
 from educatenext.enrollments import service as enrollment_service
 from educatenext.enrollments.repository import EnrollmentRepository
-from educatenext.extensions import mongo
 from educatenext.platform.http.errors import APIError, flatten_messages, not_found
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.platform.values import parse_object_id, today
 from educatenext.students.repository import CounterRepository, StudentRepository
 from educatenext.students.schemas import StudentCreateSchema
@@ -66,8 +66,7 @@ def create_student(identity, payload):
         links.mirror_record(identity.scope, student, {}, session)
         return student
 
-    with mongo.client.start_session() as session:
-        student = session.with_transaction(write)
+    student = in_transaction(write)
     links.forget_record_accounts(student, {})
     return student
 
@@ -180,8 +179,7 @@ def update_student(identity, student_id, changes):
         links.mirror_record(identity.scope, updated, student, session)
         return updated
 
-    with mongo.client.start_session() as session:
-        updated = session.with_transaction(write)
+    updated = in_transaction(write)
     links.forget_record_accounts(updated, student)
     return get_student(identity, updated["_id"])
 

@@ -2,8 +2,8 @@
 
 from educatenext.accounts.service import insert_user
 from educatenext.auth.roles import TEACHER, canonical_role
-from educatenext.extensions import mongo
 from educatenext.platform.http.errors import not_found, validation_error
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.subjects.repository import SubjectRepository
 from educatenext.teachers.repository import TeacherRepository
 from educatenext.users.repository import UserRepository
@@ -38,8 +38,7 @@ def create_teacher(identity, payload):
             }
         )
 
-    with mongo.client.start_session() as session:
-        return session.with_transaction(write)
+    return in_transaction(write)
 
 
 def list_teachers(identity, args, page, limit):

@@ -4,18 +4,15 @@ from educatenext.accounts import links
 from educatenext.accounts.service import insert_user
 from educatenext.auth import service as auth_service
 from educatenext.auth.identity import forget_user
-from educatenext.extensions import mongo
 from educatenext.platform.http.errors import APIError, not_found
+from educatenext.platform.mongo.transactions import in_transaction
 from educatenext.teachers import service as teacher_service
 from educatenext.users.repository import UserRepository
 
 
 def create_user(identity, payload):
     """Create a user in the caller's institution, linked both ways to the records it names."""
-    with mongo.client.start_session() as session:
-        user = session.with_transaction(
-            lambda session: insert_user(identity.scope, payload, session=session)
-        )
+    user = in_transaction(lambda session: insert_user(identity.scope, payload, session=session))
     forget_user(user["_id"])
     return user
 
@@ -57,8 +54,7 @@ def update_user(identity, user_id, changes):
         links.mirror_account(identity.scope, updated, user, session)
         return updated
 
-    with mongo.client.start_session() as session:
-        updated = session.with_transaction(write)
+    updated = in_transaction(write)
     if changes.get("status") == "inactive" and user.get("status") != "inactive":
         auth_service.revoke_all_sessions(user["_id"], "deactivated")
     if {"name", "email"} & changes.keys():

@@ -172,3 +172,27 @@ def test_bulk_with_unknown_classroom_fails_every_item(api):
     payload = {"classroomId": "64b000000000000000000001", "studentIds": [student]}
     body = api().post("/enrollments/bulk", json=payload).get_json()
     assert body["results"][0]["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_a_retry_after_a_lost_enrollment_answer_returns_the_enrollment(api, app, monkeypatch):
+    from datetime import datetime
+
+    from bson import ObjectId
+
+    from educatenext.idempotency.repository import IdempotencyRepository
+
+    room, pupil = new_classroom(api, capacity=5), new_student(api, "Lost Answer")
+    body, headers = {"studentId": pupil, "classroomId": room}, {"Idempotency-Key": "enrol-lost-1"}
+    monkeypatch.setattr(IdempotencyRepository, "complete", lambda *args: None)
+    first = api().post("/enrollments", json=body, headers=headers)
+    monkeypatch.undo()
+    with app.app_context():
+        mongo.db.idempotency_keys.update_many({}, {"$set": {"leaseUntil": datetime(2000, 1, 1)}})
+
+    retried = api().post("/enrollments", json=body, headers=headers)
+
+    assert (first.status_code, retried.status_code) == (201, 201), retried.get_json()
+    assert retried.get_json()["enrollment"]["id"] == first.get_json()["enrollment"]["id"]
+    assert seats(app, room) == 1
+    with app.app_context():
+        assert mongo.db.enrollments.count_documents({"studentId": ObjectId(pupil)}) == 1

@@ -198,6 +198,17 @@ class TenantRepository:
             document["nameLower"] = document["name"].strip().lower()
         return document
 
+    def resumed_insert(self):
+        """What a crashed attempt of this keyed request inserted here as its next insert, or None.
+
+        A service whose transaction also updates other documents (a counter, a balance) asks
+        first, so a re-run after a commit whose answer was lost applies nothing twice.
+        """
+        request_key = stamps.upcoming_request_key()
+        if request_key is None or not stamps.resumed():
+            return None
+        return self.find_one({"requestKey": request_key})
+
     def insert(self, document):
         """Insert a document stamped with this tenant and timestamps; returns it with _id."""
         document = self.with_search_keys(dict(document))
