@@ -98,7 +98,7 @@ def test_pool_options_reach_the_client(app):
         assert options.pool_options.min_pool_size == 1
         assert options.pool_options.max_idle_time_seconds == 30
         assert options.timeout == 5.0
-        assert options.write_concern.document == {"w": "majority"}
+        assert options.write_concern.document == {"w": "majority", "j": True}
         assert options.retry_writes is True
         assert options.codec_options.tz_aware is True
 

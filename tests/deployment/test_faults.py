@@ -6,10 +6,12 @@ import pytest
 from devservers.chaos import (
     ChaosStack,
     describe,
+    mongo_killed,
     mongo_stopped,
     redis_frozen,
     redis_killed,
     run_faults,
+    transaction_interrupted,
     worker_killed,
 )
 from devservers.processes import nginx_binary
@@ -33,8 +35,8 @@ def stack(tmp_path_factory):
 
 def run(stack, fault):
     """One fault under a fresh load; (result, final ledger)."""
-    results, final, _ = run_faults(stack, [fault], writers=2, readers=2, warmup=1.0,
-                                   report=lambda line: None)  # fmt: skip
+    results, final, _ = run_faults(stack, [fault], writers=2, readers=2, enrollers=1,
+                                   warmup=1.0, report=lambda line: None)  # fmt: skip
     return results[0], final
 
 
@@ -42,6 +44,7 @@ def assert_ledger_clean(result, final):
     for ledger in (result["ledger"], final):
         assert ledger["acknowledged"] > 0
         assert (ledger["lost"], ledger["duplicates"], ledger["unreadable"]) == (0, 0, 0)
+        assert ledger["half_applied"] == 0
         assert ledger["gave_up"] == 0
     assert result["window"]["500"] == 0
     assert result["window"]["non_json_5xx"] == 0
@@ -69,5 +72,20 @@ def test_mongo_stopped_and_restarted(stack):
 
 def test_worker_killed_mid_writes(stack):
     result, final = run(stack, lambda s, load: worker_killed(s, load, kills=2, interval=1.5))
+    assert result["checks"] == dict.fromkeys(result["checks"], True), describe(result)
+    assert_ledger_clean(result, final)
+
+
+def test_mongo_killed_mid_writes_loses_no_acknowledged_write(stack):
+    result, final = run(stack, lambda s, load: mongo_killed(s, load, outage=3.0))
+    assert result["checks"] == dict.fromkeys(result["checks"], True), describe(result)
+    assert result["ledger"]["enrollments"] > 0  # transactions were in the fault's window
+    assert_ledger_clean(result, final)
+
+
+@pytest.mark.parametrize("after_commit", [False, True], ids=["commit-unsent", "answer-lost"])
+@pytest.mark.parametrize("target", ["enrollment", "payment"])
+def test_a_worker_killed_inside_a_transaction_applies_it_once(stack, target, after_commit):
+    result, final = run(stack, transaction_interrupted(target, after_commit))
     assert result["checks"] == dict.fromkeys(result["checks"], True), describe(result)
     assert_ledger_clean(result, final)

@@ -88,7 +88,9 @@ class Mongo:
             "waitQueueTimeoutMS": config["MONGO_WAIT_QUEUE_TIMEOUT_MS"],
             # Client-side operation timeout: pymongo sends the remaining budget as maxTimeMS.
             "timeoutMS": config["MONGO_OPERATION_TIMEOUT_MS"],
+            # Acknowledged means on a majority's journal: a crash right after cannot lose it.
             "w": "majority",
+            "journal": True,
             "retryWrites": True,
             "retryReads": True,
             "tz_aware": True,
