@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_WORKERS ?= auto
 export FLASK_APP := wsgi
 
-.PHONY: system-deps install install-bench run deploy-local test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench bench-gunicorn loadtest chaos seed explain profile clean
+.PHONY: system-deps install install-bench run deploy-local test lint format migrate migrate-status bootstrap backup restore openapi openapi-check security bench bench-gunicorn loadtest stress chaos seed explain profile clean
 
 install: $(STAMP)
 
@@ -85,8 +85,9 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 bench-gunicorn: install-bench system-deps
 	$(BIN)/python scripts/bench/gunicorn_tuning.py
 
-# Faults under a steady load through nginx with a client ledger (about 2 minutes): Redis
-# killed and frozen, the Mongo-wire server stopped, gunicorn workers SIGKILLed mid-writes.
+# Faults under a steady load through nginx with a client ledger per fault (about 4 minutes):
+# Redis killed and frozen, the Mongo-wire server stopped and SIGKILLed, gunicorn workers
+# SIGKILLed mid-writes and at the commit of an enrollment and a payment transaction.
 # Prints each fault with its ledger result and recovery time; report in docs/chaos.md.
 chaos: install system-deps
 	$(BIN)/python scripts/chaos/run.py
@@ -99,6 +100,11 @@ bench: install-bench
 
 loadtest: install-bench
 	$(BIN)/python scripts/loadtest/run.py
+
+# A school morning stepped up to the knee, every user its own account (STRESS_SCALE=S|10S);
+# report and plot in docs/benchmarks/stress-<scale>.md.
+stress: install-bench
+	$(BIN)/python scripts/stress/run.py
 
 # Generate schools into the configured database (make seed ARGS="--students 5000").
 seed: install

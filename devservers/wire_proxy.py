@@ -6,6 +6,12 @@ armed, it catches the commitTransaction of the next transaction that wrote to th
 collection, and holds either the command (nothing committed yet) or the server's answer
 (committed, and the app never hears it). The chaos harness then kills the worker that owns
 the connection, at exactly that point of the transaction.
+
+It also ends abandoned transactions as mongod does after transactionLifetimeLimitSeconds:
+secantusdb never expires one, so a worker killed mid-transaction would leave its writes'
+locks held for good. A transaction whose last command went over a connection that then
+closed, and that no later command finished or continued, has its session killed once the
+lifetime has passed.
 """
 
 import contextlib
@@ -16,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bson
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
 
 HEADER = struct.Struct("<iiii")  # messageLength, requestID, responseTo, opCode
 OP_MSG = 2013
@@ -80,8 +88,11 @@ class Trap:
 class WireProxy:
     """Relay 127.0.0.1:port -> the server at upstream_port, one thread per direction."""
 
-    def __init__(self, upstream_port):
+    def __init__(self, upstream_port, transaction_lifetime=10.0):
         self.upstream_port = upstream_port
+        self.transaction_lifetime = transaction_lifetime
+        self.open_transactions = {}  # lsid key -> (txnNumber, lsid, the link it last used)
+        self.abandoned_sessions_killed = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.lock = threading.Lock()
@@ -133,6 +144,44 @@ class WireProxy:
             threading.Thread(target=link.from_app, daemon=True).start()
             threading.Thread(target=link.from_server, daemon=True).start()
 
+    def _transaction_seen(self, command, link):
+        """Track which transactions are open, and over which connection each last went."""
+        lsid_key = bson.encode({"lsid": command["lsid"]})
+        name = next(iter(command))
+        with self.lock:
+            if name in ("commitTransaction", "abortTransaction"):
+                self.open_transactions.pop(lsid_key, None)
+            else:
+                self.open_transactions[lsid_key] = (command.get("txnNumber"), command["lsid"], link)
+
+    def _link_closed(self, link):
+        """Transactions last seen on link are abandoned unless continued within the lifetime."""
+        with self.lock:
+            orphans = [(key, entry[0]) for key, entry in self.open_transactions.items()
+                       if entry[2] is link]  # fmt: skip
+        if orphans:
+            timer = threading.Timer(self.transaction_lifetime, self._expire, (orphans,))
+            timer.daemon = True
+            timer.start()
+
+    def _expire(self, orphans):
+        with self.lock:
+            expired = []
+            for key, txn_number in orphans:
+                entry = self.open_transactions.get(key)
+                if entry is not None and entry[0] == txn_number:
+                    expired.append(self.open_transactions.pop(key)[1])
+        if not expired or self.closed:
+            return
+        client = MongoClient(port=self.upstream_port, directConnection=True, timeoutMS=5000)
+        try:
+            client.admin.command("killSessions", expired)
+            self.abandoned_sessions_killed += len(expired)
+        except PyMongoError:
+            pass  # the server is down: its restart ended them anyway
+        finally:
+            client.close()
+
     def _take_trap(self, collection, marked):
         """The armed trap if it is for this write (then disarmed), else None."""
         with self.lock:
@@ -180,6 +229,7 @@ class _Link:
         """Record a transaction's writes; the trap its commit springs, if any."""
         if not command or command.get("autocommit") is not False:
             return None
+        self.proxy._transaction_seen(command, self)
         name = next(iter(command))
         key = (bson.encode({"lsid": command.get("lsid")}), command.get("txnNumber"))
         if name in WRITE_COMMANDS:
@@ -206,7 +256,10 @@ class _Link:
         for sock in (self.client, self.upstream):
             _close(sock)
         with self.proxy.lock:
+            if self.client not in self.proxy.connections:
+                return  # the other direction dropped it already
             self.proxy.connections.difference_update((self.client, self.upstream))
+        self.proxy._link_closed(self)
 
 
 def _send(sock, data):

@@ -1,0 +1,191 @@
+"""Locust users for `make stress`: a school morning, each user logged in as its own account.
+
+Accounts (emails, no tokens) come in STRESS_ACCOUNTS; every simulated user takes the next
+unused account of its role and logs in through the API (Argon2 and all) before its tasks.
+The offered load steps up (StepShape) until a step's p99 passes STRESS_P99_MS or a request
+fails; every request and every step's boundaries are written for run.py to report.
+"""
+
+import csv
+import itertools
+import json
+import os
+import random
+import time
+import uuid
+from datetime import UTC, datetime
+
+from locust import HttpUser, LoadTestShape, between, events, task
+
+ACCOUNTS = json.loads(open(os.environ["STRESS_ACCOUNTS"]).read())  # noqa: SIM115
+PASSWORD = os.environ["STRESS_PASSWORD"]
+STEPS = [int(users) for users in os.environ.get("STRESS_STEPS", "50,100,200,400").split(",")]
+STEP_SECONDS = int(os.environ.get("STRESS_STEP_SECONDS", "45"))
+SETTLE_SECONDS = int(os.environ.get("STRESS_SETTLE_SECONDS", "10"))  # arrivals (logins) first
+P99_MS = float(os.environ.get("STRESS_P99_MS", "250"))
+TODAY = datetime.now(UTC).date().isoformat()
+REQUESTS = []  # (started, name, ms, failed)
+STEP_LOG = []  # {"users", "start", "measured_from", "end", "p99_ms", "failures"}
+NEXT_ACCOUNT = {role: itertools.count() for role in ACCOUNTS}
+
+
+@events.request.add_listener
+def remember_request(request_type, name, response_time, exception, **_):
+    """One row per request (its start is now minus its duration)."""
+    ended = time.time()
+    REQUESTS.append((ended - response_time / 1000, f"{request_type} {name}", response_time,
+                     0 if exception is None else 1))  # fmt: skip
+
+
+@events.quitting.add_listener
+def write_logs(**_):
+    """Requests to STRESS_REQUEST_LOG (CSV), steps to STRESS_STEP_LOG (JSON)."""
+    with open(os.environ["STRESS_REQUEST_LOG"], "w", newline="") as out:
+        csv.writer(out).writerows(REQUESTS)
+    with open(os.environ["STRESS_STEP_LOG"], "w") as out:
+        json.dump(STEP_LOG, out)
+
+
+def window(since, until):
+    """(p99 ms, failures) of the requests that started in [since, until)."""
+    rows = [row for row in REQUESTS if since <= row[0] < until]
+    times = sorted(row[2] for row in rows)
+    p99 = times[min(len(times) - 1, int(0.99 * len(times)))] if times else 0.0
+    return p99, sum(row[3] for row in rows)
+
+
+class StepShape(LoadTestShape):
+    """STEPS users, STEP_SECONDS each; stops after the first step past P99_MS or with errors.
+
+    Each step is measured after SETTLE_SECONDS, once its new users have arrived and logged in.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.index, self.step_started = 0, None
+
+    def tick(self):
+        now = time.time()
+        if self.step_started is None:
+            self.step_started = now
+        if now - self.step_started >= STEP_SECONDS:
+            measured_from = self.step_started + SETTLE_SECONDS
+            p99, failures = window(measured_from, now)
+            STEP_LOG.append({"users": STEPS[self.index], "start": self.step_started,
+                             "measured_from": measured_from, "end": now, "p99_ms": p99,
+                             "failures": failures})  # fmt: skip
+            self.index += 1
+            if p99 > P99_MS or failures or self.index == len(STEPS):
+                return None
+            self.step_started = now
+        users = STEPS[self.index]
+        return users, max(10, users // 5)
+
+
+class MorningUser(HttpUser):
+    """Log in as the next unused account of this role; then the role's tasks."""
+
+    abstract = True
+    role = None
+    wait_time = between(2, 8)
+
+    def on_start(self):
+        """The account's own login (a real Argon2 check)."""
+        accounts = ACCOUNTS[self.role]
+        self.account = accounts[next(NEXT_ACCOUNT[self.role]) % len(accounts)]
+        login = {"email": self.account["email"], "password": PASSWORD}
+        answer = self.client.post("/api/v1/auth/login", name="POST /auth/login", json=login)
+        self.headers = {"Authorization": f"Bearer {answer.json().get('token', '')}"}
+
+
+class Office(MorningUser):
+    """The school office: dashboard tiles polled."""
+
+    role, weight = "admins", 1
+
+    @task(2)
+    def completion(self):
+        """Which classes have not taken attendance yet."""
+        self.client.get(f"/api/v1/analytics/attendance/completion?date={TODAY}",
+                        headers=self.headers, name="/analytics/attendance/completion")  # fmt: skip
+
+    @task(2)
+    def students(self):
+        """A class list."""
+        room = random.choice(self.account["classrooms"])  # noqa: S311
+        self.client.get(f"/api/v1/students?classroomId={room}&limit=50", headers=self.headers,
+                        name="/students?classroomId")  # fmt: skip
+
+    @task(1)
+    def classrooms(self):
+        """The classrooms tile."""
+        self.client.get("/api/v1/classrooms?limit=50", headers=self.headers, name="/classrooms")
+
+
+class Teacher(MorningUser):
+    """A teacher: roster first thing, their class, now and then a grade."""
+
+    role, weight = "teachers", 3
+
+    @task(2)
+    def roster(self):
+        """Today's roster (re-sending it changes nothing)."""
+        body = {"classroomId": self.account["classroom"], "date": TODAY,
+                "entries": [{"studentId": s, "status": "present"}
+                            for s in self.account["roster"]]}  # fmt: skip
+        self.client.post("/api/v1/attendance/roster", json=body, headers=self.headers,
+                         name="POST /attendance/roster")  # fmt: skip
+
+    @task(4)
+    def my_students(self):
+        """Their class list."""
+        self.client.get("/api/v1/students?limit=50", headers=self.headers, name="/students")
+
+    @task(2)
+    def daily_sheet(self):
+        """Today's sheet."""
+        room = self.account["classroom"]
+        self.client.get(f"/api/v1/analytics/attendance/classrooms/{room}/daily?date={TODAY}",
+                        headers=self.headers, name="/analytics/.../daily")  # fmt: skip
+
+    @task(1)
+    def grade(self):
+        """One quiz mark for one pupil."""
+        body = {"studentId": random.choice(self.account["roster"]),  # noqa: S311
+                "subjectId": self.account["subject"], "classroomId": self.account["classroom"],
+                "academicYear": "2025-2026", "semester": "first", "gradeType": "quiz",
+                "title": f"Quiz {TODAY}", "maxMarks": 10,
+                "obtainedMarks": random.randint(0, 10)}  # noqa: S311  # fmt: skip
+        self.client.post("/api/v1/grades", json=body, headers=self.headers, name="POST /grades")
+
+
+class Pupil(MorningUser):
+    """A student on the phone."""
+
+    role, weight = "students", 6
+
+    @task(3)
+    def grades(self):
+        """Their grades."""
+        self.client.get(f"/api/v1/grades/student/{self.account['student']}",
+                        headers=self.headers, name="/grades/student")  # fmt: skip
+
+    @task(1)
+    def gpa(self):
+        """Their GPA."""
+        self.client.get(f"/api/v1/grades/gpa/{self.account['student']}?academicYear=2025-2026",
+                        headers=self.headers, name="/grades/gpa")  # fmt: skip
+
+
+class Till(MorningUser):
+    """A cashier taking payments."""
+
+    role, weight = "cashiers", 1
+
+    @task
+    def payment(self):
+        """A one-cent payment (a fresh Idempotency-Key: a real write)."""
+        invoice = random.choice(self.account["invoices"])  # noqa: S311
+        body = {"invoiceId": invoice, "amountMinor": 1, "method": "cash"}
+        self.client.post("/api/v1/fees/payments", name="POST /fees/payments", json=body,
+                         headers={**self.headers, "Idempotency-Key": uuid.uuid4().hex})  # fmt: skip
