@@ -21,11 +21,12 @@ ACCOUNTS = json.loads(open(os.environ["STRESS_ACCOUNTS"]).read())  # noqa: SIM11
 PASSWORD = os.environ["STRESS_PASSWORD"]
 STEPS = [int(users) for users in os.environ.get("STRESS_STEPS", "50,100,200,400").split(",")]
 STEP_SECONDS = int(os.environ.get("STRESS_STEP_SECONDS", "45"))
-SETTLE_SECONDS = int(os.environ.get("STRESS_SETTLE_SECONDS", "10"))  # arrivals (logins) first
+SETTLE_SECONDS = int(os.environ.get("STRESS_SETTLE_SECONDS", "3"))  # after the last login
+ARRIVAL_LIMIT_SECONDS = int(os.environ.get("STRESS_ARRIVAL_LIMIT_SECONDS", "180"))
 P99_MS = float(os.environ.get("STRESS_P99_MS", "250"))
 TODAY = datetime.now(UTC).date().isoformat()
 REQUESTS = []  # (started, name, ms, failed)
-STEP_LOG = []  # {"users", "start", "measured_from", "end", "p99_ms", "failures"}
+STEP_LOG = []  # {"users", "start", "arrived", "measured_from", "end", "p99_ms", "failures"}
 NEXT_ACCOUNT = {role: itertools.count() for role in ACCOUNTS}
 
 
@@ -54,31 +55,44 @@ def window(since, until):
     return p99, sum(row[3] for row in rows)
 
 
-class StepShape(LoadTestShape):
-    """STEPS users, STEP_SECONDS each; stops after the first step past P99_MS or with errors.
+def logins_done():
+    """Logins answered so far (each user logs in once, at its start)."""
+    return sum(1 for row in REQUESTS if row[1].endswith("/auth/login"))
 
-    Each step is measured after SETTLE_SECONDS, once its new users have arrived and logged in.
+
+class StepShape(LoadTestShape):
+    """STEPS users; each step measured for STEP_SECONDS once all its users have logged in.
+
+    A step's new users arrive at users/5 per second and log in (the morning's login storm:
+    reported apart as the arrival time). Stops after the first step past P99_MS, with errors,
+    or whose logins take longer than ARRIVAL_LIMIT_SECONDS.
     """
 
     def __init__(self):
         super().__init__()
-        self.index, self.step_started = 0, None
+        self.index, self.step_started, self.arrived = 0, None, None
 
     def tick(self):
         now = time.time()
+        users = STEPS[self.index]
         if self.step_started is None:
             self.step_started = now
-        if now - self.step_started >= STEP_SECONDS:
-            measured_from = self.step_started + SETTLE_SECONDS
+        if self.arrived is None and logins_done() >= users:
+            self.arrived = now
+        late = self.arrived is None and now - self.step_started > ARRIVAL_LIMIT_SECONDS
+        if late or (
+            self.arrived is not None and now - self.arrived >= STEP_SECONDS + SETTLE_SECONDS
+        ):
+            measured_from = (self.arrived or now) + SETTLE_SECONDS
             p99, failures = window(measured_from, now)
-            STEP_LOG.append({"users": STEPS[self.index], "start": self.step_started,
+            STEP_LOG.append({"users": users, "start": self.step_started, "arrived": self.arrived,
                              "measured_from": measured_from, "end": now, "p99_ms": p99,
                              "failures": failures})  # fmt: skip
             self.index += 1
-            if p99 > P99_MS or failures or self.index == len(STEPS):
+            if late or p99 > P99_MS or failures or self.index == len(STEPS):
                 return None
-            self.step_started = now
-        users = STEPS[self.index]
+            self.step_started, self.arrived = now, None
+            users = STEPS[self.index]
         return users, max(10, users // 5)
 
 
