@@ -224,7 +224,11 @@ def main():
         )
         api = stack.serve(workers=WORKERS, GUNICORN_THREADS=THREADS)
         try:
+            deadline = time.monotonic() + 30  # /health answers once the first worker is up
             workers = children(api.process.pid)
+            while len(workers) < WORKERS and time.monotonic() < deadline:
+                time.sleep(0.2)
+                workers = children(api.process.pid)
 
             def names():
                 found = {f"worker {n + 1}": pid for n, pid in enumerate(workers)}
