@@ -571,6 +571,18 @@ def redis_frozen(stack, load, outage=5.0, latency_bound=2.0):
 IN_FLIGHT_DRAIN_SECONDS = 2.0
 
 
+def _database_outage_checks(stack, window, recovered, master, workers):
+    """What every database outage must show: JSON 503s only, and recovery in place."""
+    return {
+        "every 5xx is a JSON 503 with Retry-After (no 500, no HTML)": (
+            window["5xx"] == window["statuses"].get("503", 0)
+            and window["non_json_5xx"] == 0 and window["5xx_without_retry_after"] == 0
+        ),
+        "recovers without restarting the app": recovered is not None
+        and stack.gunicorn.process.pid == master and stack.worker_pids() == workers,
+    }  # fmt: skip
+
+
 def mongo_stopped(stack, load, outage=8.0, answer_within=2.5):
     """Stop the Mongo-wire server (SIGTERM), keep the load on, start it again on its data.
 
@@ -603,13 +615,8 @@ def mongo_stopped(stack, load, outage=8.0, answer_within=2.5):
         ),
         f"... answered within {answer_within:g} s": latencies[-1] <= answer_within,
         "/ready is 503": ready_status == 503,
-        "every 5xx is a JSON 503 with Retry-After (no 500, no HTML)": (
-            window["5xx"] == window["statuses"].get("503", 0)
-            and window["non_json_5xx"] == 0 and window["5xx_without_retry_after"] == 0
-        ),
-        "recovers without restarting the app": recovered is not None
-        and stack.gunicorn.process.pid == master and stack.worker_pids() == workers,
-    }  # fmt: skip
+        **_database_outage_checks(stack, window, recovered, master, workers),
+    }
     observed = {
         "SIGTERM to exit": f"{started - stopping:.2f} s",
         "reads while down": f"{len(probes)}, first {latencies and probes[0][3]:.2f} s, "
@@ -635,14 +642,7 @@ def mongo_killed(stack, load, outage=5.0):
     repaired = time.monotonic()
     recovered = wait_until(lambda: ready(stack) and writes_succeed(stack, load), 60, 0.5)
     window, _ = _window(load, started, repaired)
-    checks = {
-        "every 5xx is a JSON 503 with Retry-After (no 500, no HTML)": (
-            window["5xx"] == window["statuses"].get("503", 0)
-            and window["non_json_5xx"] == 0 and window["5xx_without_retry_after"] == 0
-        ),
-        "recovers without restarting the app": recovered is not None
-        and stack.gunicorn.process.pid == master and stack.worker_pids() == workers,
-    }  # fmt: skip
+    checks = _database_outage_checks(stack, window, recovered, master, workers)
     return {"fault": "Mongo-wire server SIGKILLed mid-writes and restarted", "outage_s": outage,
             "window": window, "recovery_s": recovered, "checks": checks,
             "observed": {"writes acknowledged before the kill": before}}  # fmt: skip

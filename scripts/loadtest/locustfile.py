@@ -8,15 +8,17 @@ import csv
 import json
 import os
 import random
+import sys
 import time
-import uuid
-from datetime import UTC, datetime
+from pathlib import Path
 
 import gevent
 from locust import HttpUser, between, events, task
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from scripts.loadtest import visits
+
 ACCOUNTS = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())  # noqa: SIM115
-TODAY = datetime.now(UTC).date().isoformat()
 # Every request's start, name, time and outcome, so run.py can report a window of the run
 # (locust's own statistics are cumulative from the start).
 REQUESTS = []
@@ -69,20 +71,17 @@ class AdminDashboard(HttpUser):
     @task(3)
     def students(self):
         """The class list tile."""
-        room = random.choice(self.account["classrooms"])  # noqa: S311
-        self.client.get(f"/api/v1/students?classroomId={room}&limit=50", headers=self.headers,
-                        name="/students?classroomId")  # fmt: skip
+        visits.class_list(self.client, self.headers, self.account)
 
     @task(2)
     def completion(self):
         """Which classes have not taken attendance today."""
-        self.client.get(f"/api/v1/analytics/attendance/completion?date={TODAY}",
-                        headers=self.headers, name="/analytics/attendance/completion")  # fmt: skip
+        visits.completion(self.client, self.headers)
 
     @task(1)
     def classrooms(self):
         """The classrooms tile."""
-        self.client.get("/api/v1/classrooms?limit=50", headers=self.headers, name="/classrooms")
+        visits.classrooms(self.client, self.headers)
 
 
 class Teacher(HttpUser):
@@ -100,23 +99,17 @@ class Teacher(HttpUser):
     @task(6)
     def my_students(self):
         """Their class list."""
-        self.client.get("/api/v1/students?limit=50", headers=self.headers, name="/students")
+        visits.my_students(self.client, self.headers)
 
     @task(3)
     def daily_sheet(self):
         """Today's sheet for their class."""
-        room = self.account["classroom"]
-        self.client.get(f"/api/v1/analytics/attendance/classrooms/{room}/daily?date={TODAY}",
-                        headers=self.headers, name="/analytics/.../daily")  # fmt: skip
+        visits.daily_sheet(self.client, self.headers, self.account)
 
     @task(1)
     def take_attendance(self):
-        """The roster for today (idempotent: re-sending it changes nothing)."""
-        body = {"classroomId": self.account["classroom"], "date": TODAY,
-                "entries": [{"studentId": s, "status": "present"}
-                            for s in self.account["roster"]]}  # fmt: skip
-        self.client.post("/api/v1/attendance/roster", json=body, headers=self.headers,
-                         name="/attendance/roster")  # fmt: skip
+        """The roster for today."""
+        visits.roster(self.client, self.headers, self.account)
 
 
 class Student(HttpUser):
@@ -134,14 +127,12 @@ class Student(HttpUser):
     @task(3)
     def grades(self):
         """Their published grades."""
-        self.client.get(f"/api/v1/grades/student/{self.account['student']}",
-                        headers=self.headers, name="/grades/student")  # fmt: skip
+        visits.grades(self.client, self.headers, self.account)
 
     @task(1)
     def gpa(self):
         """Their GPA."""
-        self.client.get(f"/api/v1/grades/gpa/{self.account['student']}?academicYear=2025-2026",
-                        headers=self.headers, name="/grades/gpa")  # fmt: skip
+        visits.gpa(self.client, self.headers, self.account)
 
 
 class FeesOffice(HttpUser):
@@ -158,15 +149,11 @@ class FeesOffice(HttpUser):
     @task(2)
     def take_payment(self):
         """A one-cent payment (a fresh Idempotency-Key each time: a real write)."""
-        headers = {**bearer(self.account["cashier"]), "Idempotency-Key": uuid.uuid4().hex}
-        invoice = random.choice(self.account["invoices"])  # noqa: S311
-        body = {"invoiceId": invoice, "amountMinor": 1, "method": "cash"}
-        self.client.post("/api/v1/fees/payments", headers=headers, json=body,
-                         name="POST /fees/payments")  # fmt: skip
+        visits.payment(self.client, bearer(self.account["cashier"]), self.account["invoices"])
 
     @task(1)
     def outstanding(self):
         """Who owes what, per classroom."""
-        self.client.get(f"/api/v1/fees/reports/outstanding?asOf={TODAY}",
+        self.client.get(f"/api/v1/fees/reports/outstanding?asOf={visits.TODAY}",
                         headers=bearer(self.account["finance"]),
                         name="/fees/reports/outstanding")  # fmt: skip

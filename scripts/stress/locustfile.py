@@ -11,11 +11,14 @@ import itertools
 import json
 import os
 import random
+import sys
 import time
-import uuid
-from datetime import UTC, datetime
+from pathlib import Path
 
 from locust import HttpUser, LoadTestShape, between, events, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from scripts.loadtest import visits
 
 ACCOUNTS = json.loads(open(os.environ["STRESS_ACCOUNTS"]).read())  # noqa: SIM115
 PASSWORD = os.environ["STRESS_PASSWORD"]
@@ -24,7 +27,6 @@ STEP_SECONDS = int(os.environ.get("STRESS_STEP_SECONDS", "45"))
 SETTLE_SECONDS = int(os.environ.get("STRESS_SETTLE_SECONDS", "3"))  # after the last login
 ARRIVAL_LIMIT_SECONDS = int(os.environ.get("STRESS_ARRIVAL_LIMIT_SECONDS", "180"))
 P99_MS = float(os.environ.get("STRESS_P99_MS", "250"))
-TODAY = datetime.now(UTC).date().isoformat()
 REQUESTS = []  # (started, name, ms, failed)
 STEP_LOG = []  # {"users", "start", "arrived", "measured_from", "end", "p99_ms", "failures"}
 NEXT_ACCOUNT = {role: itertools.count() for role in ACCOUNTS}
@@ -120,20 +122,17 @@ class Office(MorningUser):
     @task(2)
     def completion(self):
         """Which classes have not taken attendance yet."""
-        self.client.get(f"/api/v1/analytics/attendance/completion?date={TODAY}",
-                        headers=self.headers, name="/analytics/attendance/completion")  # fmt: skip
+        visits.completion(self.client, self.headers)
 
     @task(2)
     def students(self):
         """A class list."""
-        room = random.choice(self.account["classrooms"])  # noqa: S311
-        self.client.get(f"/api/v1/students?classroomId={room}&limit=50", headers=self.headers,
-                        name="/students?classroomId")  # fmt: skip
+        visits.class_list(self.client, self.headers, self.account)
 
     @task(1)
     def classrooms(self):
         """The classrooms tile."""
-        self.client.get("/api/v1/classrooms?limit=50", headers=self.headers, name="/classrooms")
+        visits.classrooms(self.client, self.headers)
 
 
 class Teacher(MorningUser):
@@ -143,24 +142,18 @@ class Teacher(MorningUser):
 
     @task(2)
     def roster(self):
-        """Today's roster (re-sending it changes nothing)."""
-        body = {"classroomId": self.account["classroom"], "date": TODAY,
-                "entries": [{"studentId": s, "status": "present"}
-                            for s in self.account["roster"]]}  # fmt: skip
-        self.client.post("/api/v1/attendance/roster", json=body, headers=self.headers,
-                         name="POST /attendance/roster")  # fmt: skip
+        """Today's roster."""
+        visits.roster(self.client, self.headers, self.account)
 
     @task(4)
     def my_students(self):
         """Their class list."""
-        self.client.get("/api/v1/students?limit=50", headers=self.headers, name="/students")
+        visits.my_students(self.client, self.headers)
 
     @task(2)
     def daily_sheet(self):
         """Today's sheet."""
-        room = self.account["classroom"]
-        self.client.get(f"/api/v1/analytics/attendance/classrooms/{room}/daily?date={TODAY}",
-                        headers=self.headers, name="/analytics/.../daily")  # fmt: skip
+        visits.daily_sheet(self.client, self.headers, self.account)
 
     @task(1)
     def grade(self):
@@ -168,7 +161,7 @@ class Teacher(MorningUser):
         body = {"studentId": random.choice(self.account["roster"]),  # noqa: S311
                 "subjectId": self.account["subject"], "classroomId": self.account["classroom"],
                 "academicYear": "2025-2026", "semester": "first", "gradeType": "quiz",
-                "title": f"Quiz {TODAY}", "maxMarks": 10,
+                "title": f"Quiz {visits.TODAY}", "maxMarks": 10,
                 "obtainedMarks": random.randint(0, 10)}  # noqa: S311  # fmt: skip
         self.client.post("/api/v1/grades", json=body, headers=self.headers, name="POST /grades")
 
@@ -181,14 +174,12 @@ class Pupil(MorningUser):
     @task(3)
     def grades(self):
         """Their grades."""
-        self.client.get(f"/api/v1/grades/student/{self.account['student']}",
-                        headers=self.headers, name="/grades/student")  # fmt: skip
+        visits.grades(self.client, self.headers, self.account)
 
     @task(1)
     def gpa(self):
         """Their GPA."""
-        self.client.get(f"/api/v1/grades/gpa/{self.account['student']}?academicYear=2025-2026",
-                        headers=self.headers, name="/grades/gpa")  # fmt: skip
+        visits.gpa(self.client, self.headers, self.account)
 
 
 class Till(MorningUser):
@@ -198,8 +189,5 @@ class Till(MorningUser):
 
     @task
     def payment(self):
-        """A one-cent payment (a fresh Idempotency-Key: a real write)."""
-        invoice = random.choice(self.account["invoices"])  # noqa: S311
-        body = {"invoiceId": invoice, "amountMinor": 1, "method": "cash"}
-        self.client.post("/api/v1/fees/payments", name="POST /fees/payments", json=body,
-                         headers={**self.headers, "Idempotency-Key": uuid.uuid4().hex})  # fmt: skip
+        """A one-cent payment."""
+        visits.payment(self.client, self.headers, self.account["invoices"])
